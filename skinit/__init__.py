@@ -1,0 +1,7 @@
+"""skinit: weight initialization as a searchable scikit-learn hyperparameter."""
+
+from skinit._mlp import InitMLPClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["InitMLPClassifier", "__version__"]

@@ -1,0 +1,169 @@
+"""The math of a multi-layer perceptron, as small pure functions.
+
+Every function works on arrays whose leading axis stacks ``K`` independent
+networks: activations are ``(K, n_samples, n_units)``, targets
+``(K, n_samples, n_outputs)`` and sample weights ``(K, n_samples)``.  A single
+network is simply ``K = 1``.
+
+Activations and their derivatives work in place, as scikit-learn's do, so that
+a training step allocates nothing.  The losses return one value per network
+and are computed so that they equal scikit-learn's to rounding: predicted
+probabilities are clipped to ``[eps, 1 - eps]`` before the logarithm, so no
+``log(0)`` is ever taken.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+
+def inplace_identity(z):
+    """Leave ``z`` unchanged: ``f(z) = z``."""
+
+
+def inplace_logistic(z):
+    """Logistic sigmoid ``f(z) = 1 / (1 + exp(-z))`` in place.
+
+    ``scipy.special.expit`` saturates to exactly 0 or 1 without an overflow
+    warning, whatever the magnitude of ``z``.
+    """
+    expit(z, out=z)
+
+
+def inplace_tanh(z):
+    """Hyperbolic tangent in place."""
+    np.tanh(z, out=z)
+
+
+def inplace_relu(z):
+    """Rectified linear unit ``f(z) = max(z, 0)`` in place."""
+    np.maximum(z, 0, out=z)
+
+
+def inplace_softmax(z):
+    """Softmax over the last axis in place.
+
+    The row maximum is subtracted first, so ``exp`` never overflows.
+    """
+    z -= z.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "identity": inplace_identity,
+    "logistic": inplace_logistic,
+    "tanh": inplace_tanh,
+    "relu": inplace_relu,
+    "softmax": inplace_softmax,
+}
+
+
+def inplace_identity_derivative(a, delta):
+    """Backpropagate through the identity: nothing to do."""
+
+
+def inplace_logistic_derivative(a, delta):
+    """Multiply ``delta`` by ``f'(z) = a (1 - a)``, with ``a`` the output."""
+    delta *= a
+    delta *= 1 - a
+
+
+def inplace_tanh_derivative(a, delta):
+    """Multiply ``delta`` by ``f'(z) = 1 - a**2``, with ``a`` the output."""
+    delta *= 1 - a**2
+
+
+def inplace_relu_derivative(a, delta):
+    """Zero ``delta`` where the unit was inactive (``a == 0``)."""
+    delta[a == 0] = 0
+
+
+DERIVATIVES = {
+    "identity": inplace_identity_derivative,
+    "logistic": inplace_logistic_derivative,
+    "tanh": inplace_tanh_derivative,
+    "relu": inplace_relu_derivative,
+}
+
+
+def _mean_over_samples(per_sample, sample_weight):
+    """Average ``(K, n, m)`` over samples, optionally weighted, -> ``(K, m)``."""
+    if sample_weight is None:
+        return per_sample.mean(axis=1)
+    weighted = (per_sample * sample_weight[:, :, None]).sum(axis=1)
+    return weighted / sample_weight.sum(axis=1)[:, None]
+
+
+def squared_loss(y_true, y_pred, sample_weight=None):
+    """Half the mean squared error, averaged over outputs, one per network."""
+    residual = y_true - y_pred
+    return 0.5 * _mean_over_samples(residual**2, sample_weight).mean(axis=-1)
+
+
+def binary_log_loss(y_true, y_prob, sample_weight=None):
+    """Mean binary cross-entropy summed over outputs, one value per network.
+
+    ``y_true`` holds 0/1 indicators.  The likelihood of each observed label is
+    ``p`` where ``y = 1`` and ``1 - p`` where ``y = 0``; it is written
+    ``|1 - y - p|`` so that one subtraction serves both cases, and clipped to
+    ``[eps, 1 - eps]`` exactly where scikit-learn clips ``p``.
+    """
+    eps = np.finfo(y_prob.dtype).eps
+    likelihood = np.abs((1 - y_true) - y_prob)
+    np.clip(likelihood, eps, 1 - eps, out=likelihood)
+    np.log(likelihood, out=likelihood)
+    return -_mean_over_samples(likelihood, sample_weight).sum(axis=-1)
+
+
+def log_loss(y_true, y_prob, sample_weight=None):
+    """Mean categorical cross-entropy of one-hot ``y_true``, one per network."""
+    eps = np.finfo(y_prob.dtype).eps
+    log_prob = np.clip(y_prob, eps, 1 - eps)
+    np.log(log_prob, out=log_prob)
+    log_prob *= y_true
+    return -_mean_over_samples(log_prob, sample_weight).sum(axis=-1)
+
+
+LOSS_FUNCTIONS = {
+    "squared_error": squared_loss,
+    "binary_log_loss": binary_log_loss,
+    "log_loss": log_loss,
+}
+
+# The output activation each loss is the canonical link of: with these pairs the
+# gradient of the loss with respect to the output pre-activation is
+# ``output - y``.
+OUTPUT_LOSS = {
+    "logistic": "binary_log_loss",
+    "softmax": "log_loss",
+    "identity": "squared_error",
+}
+
+
+def accuracy_from_output(output_activation, y_true, output, sample_weight=None):
+    """Accuracy of each network's predictions, from its output layer.
+
+    The predicted labels are those of ``MLPClassifier.predict``: the arg-max of
+    a softmax output, else each logistic output thresholded at 0.5 (a sample
+    counts as correct when all its labels are).  A network whose output is not
+    finite scores NaN, as in scikit-learn.
+
+    Parameters
+    ----------
+    output_activation : {'logistic', 'softmax'}
+    y_true : ndarray of shape (K, n, n_outputs)
+        0/1 label indicators.
+    output : ndarray of shape (K, n, n_outputs)
+    sample_weight : ndarray of shape (K, n), default=None
+
+    Returns
+    -------
+    accuracy : ndarray of shape (K,)
+    """
+    if output_activation == "softmax":
+        correct = output.argmax(axis=-1) == y_true.argmax(axis=-1)
+    else:
+        correct = ((output > 0.5) == (y_true > 0.5)).all(axis=-1)
+    accuracy = _mean_over_samples(correct[:, :, None].astype(float), sample_weight)[:, 0]
+    finite = np.isfinite(output).all(axis=(1, 2))
+    return np.where(finite, accuracy, np.nan)

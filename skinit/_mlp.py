@@ -1,0 +1,599 @@
+"""Multi-layer perceptrons whose weight initialization is a hyperparameter."""
+
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, is_classifier
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from skinit._base import accuracy_from_output
+from skinit._engine import (
+    Architecture,
+    Hyperparameters,
+    StackedData,
+    StackedParameters,
+    StochasticConfig,
+    TrainingState,
+    fit_lbfgs,
+    fit_stochastic,
+    forward_pass,
+)
+from skinit.initializers import available_initializers, initialize_network
+
+STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
+
+
+def _stacked(X):
+    """``X`` seen as a stack of one network's inputs, without a copy."""
+    return [X] if sp.issparse(X) else X[None]
+
+
+class BaseInitMLP(BaseEstimator):
+    """Shared machinery of the classifier and the regressor.
+
+    Not for direct use: use :class:`InitMLPClassifier`.
+    """
+
+    _parameter_constraints: dict = {
+        **MLPClassifier._parameter_constraints,
+        "solver": [StrOptions({"lbfgs", "sgd", "adam", "gd"})],
+        "initializer": [StrOptions(set(available_initializers()))],
+        "scale": [Interval(Real, 0, None, closed="left")],
+    }
+
+    # ------------------------------------------------------------------ fitting
+    def _layer_units(self, n_features):
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        if np.any(np.array(hidden) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden}.")
+        return [n_features, *hidden, self.n_outputs_]
+
+    def _architecture(self):
+        units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
+        return Architecture(units, self.activation, self.out_activation_)
+
+    def _initialize(self, y, layer_units, dtype, random_state):
+        """Draw the initial network and reset the training record."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        self.coefs_, self.intercepts_ = initialize_network(
+            layer_units,
+            initializer=self.initializer,
+            scale=self.scale,
+            activation=self.activation,
+            random_state=random_state,
+            dtype=dtype,
+        )
+        self._training_state = None
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        self.n_outputs_ = y.shape[1]
+        layer_units = self._layer_units(X.shape[1])
+        random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype, random_state)
+
+        architecture = Architecture(layer_units, self.activation, self.out_activation_)
+        params = StackedParameters.from_layers(
+            layer_units, [self.coefs_], [self.intercepts_], X.dtype
+        )
+        if self.solver in STOCHASTIC_SOLVERS:
+            params = self._fit_stochastic(
+                architecture, params, X, y, sample_weight, random_state, incremental
+            )
+        else:
+            params, self.loss_, self.n_iter_ = fit_lbfgs(
+                architecture,
+                params,
+                _stacked(X),
+                y.astype(X.dtype)[None],
+                None if sample_weight is None else sample_weight[None],
+                self.alpha,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+            )
+        self.coefs_, self.intercepts_ = params.network(0)
+        if not np.isfinite(params.flat).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _fit_stochastic(
+        self, architecture, params, X, y, sample_weight, random_state, incremental
+    ):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        state = self._training_state
+        if state is None:
+            state = TrainingState.new(params, self.early_stopping)
+            self._training_state = state
+
+        sample_weight_val = X_val = y_val = None
+        if self.early_stopping:
+            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+            split = train_test_split(
+                X,
+                y,
+                *([] if sample_weight is None else [sample_weight]),
+                random_state=random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            X, X_val, y, y_val = split[:4]
+            if sample_weight is not None:
+                sample_weight, sample_weight_val = split[4:]
+                sample_weight_val = sample_weight_val[None]
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            X_val, y_val = _stacked(X_val), y_val.astype(X.dtype)[None]
+        data = StackedData(
+            X=_stacked(X),
+            y=y.astype(X.dtype)[None],
+            sample_weight=None if sample_weight is None else sample_weight[None],
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
+        config = StochasticConfig(
+            solver=self.solver,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            learning_rate=self.learning_rate,
+            nesterovs_momentum=self.nesterovs_momentum,
+            early_stopping=self.early_stopping,
+        )
+        params, n_iter = fit_stochastic(
+            architecture,
+            params,
+            data,
+            config,
+            Hyperparameters.from_estimators([self]),
+            state,
+            [random_state],
+            score=self._validation_score,
+            incremental=incremental,
+            verbose=bool(self.verbose),
+        )
+        self.n_iter_ = int(n_iter[0])
+        self.t_ = int(state.t[0])
+        self.loss_curve_ = state.loss_curves[0]
+        self.loss_ = self.loss_curve_[-1]
+        if self.early_stopping:
+            self.validation_scores_ = state.validation_scores[0]
+            self.best_validation_score_ = float(state.best_validation_score[0])
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = float(state.best_loss[0])
+        return params
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The trained model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    # --------------------------------------------------------------- predicting
+    def _forward_pass_fast(self, X, check_input=True):
+        if check_input:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
+        coefs = [coef[None] for coef in self.coefs_]
+        intercepts = [intercept[None] for intercept in self.intercepts_]
+        return forward_pass(self._architecture(), coefs, intercepts, _stacked(X))[-1][0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
+    """Multi-layer perceptron classifier with a searchable weight initialization.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters with the same defaults, and -- with the default
+    ``initializer='sklearn'`` -- the same fitted model.  Two parameters make
+    the initial weights a hyperparameter (``initializer`` and ``scale``), and
+    the solver ``'gd'`` adds full-batch gradient descent.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units of the ith hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function of the hidden layers.
+    solver : {'lbfgs', 'sgd', 'adam', 'gd'}, default='adam'
+        The weight optimization algorithm.
+
+        - 'lbfgs': quasi-Newton optimization (scipy's L-BFGS-B).
+        - 'sgd': stochastic gradient descent.
+        - 'adam': Kingma and Ba's stochastic optimizer.
+        - 'gd': full-batch gradient descent, the algorithm of the deep-learning
+          course.  Exactly 'sgd' with one batch holding all training samples,
+          ``momentum=0`` and ``shuffle=False``: each iteration is one step on
+          the whole training set, ``max_iter`` counts steps, and learning-rate
+          schedules, ``tol``/``n_iter_no_change`` and ``early_stopping`` act per
+          step.  ``batch_size``, ``momentum``, ``nesterovs_momentum`` and
+          ``shuffle`` are ignored.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the sample weight sum.
+    batch_size : int or 'auto', default='auto'
+        Size of minibatches for 'sgd' and 'adam'; 'auto' is
+        ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of 'sgd' and 'gd'.
+    learning_rate_init : float, default=0.001
+        Initial learning rate of 'sgd', 'adam' and 'gd'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs ('sgd', 'adam'), steps ('gd') or iterations
+        ('lbfgs').
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch ('sgd', 'adam').
+    random_state : int, RandomState instance or None, default=None
+        Determines the initial weights, the early-stopping split and the
+        shuffles, drawn in this order as scikit-learn draws them.  Pass an int
+        for reproducible, bit-identical results.
+    tol : float, default=1e-4
+        Tolerance of the optimization: training stops when the loss (or the
+        validation score with ``early_stopping``) does not improve by at least
+        ``tol`` for ``n_iter_no_change`` consecutive iterations.
+    verbose : bool, default=False
+        Whether to print progress messages.
+    warm_start : bool, default=False
+        Reuse the solution of the previous call to fit as initialization.
+    momentum : float, default=0.9
+        Momentum of 'sgd', between 0 and 1.
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and
+        stop when its accuracy stops improving; the best weights are kept.
+        Stochastic solvers only.
+    validation_fraction : float, default=0.1
+        Proportion of training data set aside for early stopping.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimates of 'adam', in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimates of 'adam', in [0, 1).
+    epsilon : float, default=1e-8
+        Numerical stability constant of 'adam'.
+    n_iter_no_change : int, default=10
+        Number of iterations without ``tol`` improvement before stopping.
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+    initializer : str, default='sklearn'
+        The scheme that draws the initial weights, one of
+        :func:`skinit.initializers.available_initializers`.  'sklearn' is
+        scikit-learn's own scheme; all others start the biases at zero.
+    scale : float, default=1.0
+        Non-negative factor multiplying every weight matrix the scheme draws
+        (the course's "factor"); biases are not scaled.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
+    loss_ : float
+        The current loss computed with the loss function.
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting; None with
+        ``early_stopping=True``.  Stochastic solvers only.
+    loss_curve_ : list of shape (n_iter_,)
+        The loss at the end of each iteration.  Stochastic solvers only.
+    validation_scores_ : list of shape (n_iter_,) or None
+        The validation accuracy at each iteration with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best validation accuracy with ``early_stopping``.
+    t_ : int
+        Number of training samples seen by the solver during fitting.
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the weight matrix of layer i, of shape
+        ``(fan_in, fan_out)``.
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+    n_iter_ : int
+        The number of iterations the solver ran.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Name of the output activation function.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
+    skinit.initializers.available_initializers : The valid ``initializer`` names.
+
+    Notes
+    -----
+    Training runs on skinit's stacked engine, which trains ``K`` networks at
+    once; a single fit is ``K = 1``.  Random draws happen in scikit-learn's
+    order -- the initial weights layer by layer, then the early-stopping split,
+    then one shuffle per epoch -- so that with ``initializer='sklearn'`` the
+    fitted weights equal :class:`~sklearn.neural_network.MLPClassifier`'s to
+    rounding.
+
+    With ``initializer='normal', scale=10`` and ``random_state=3`` the initial
+    weights are exactly those of the deep-learning course's notebook
+    (``np.random.seed(3)`` then ``np.random.randn(n_l, n_{l-1}) * 10`` for each
+    layer), transposed to ``(fan_in, fan_out)``.
+
+    References
+    ----------
+    .. [1] Glorot, X. and Bengio, Y. (2010). Understanding the difficulty of
+       training deep feedforward neural networks. AISTATS.
+    .. [2] He, K., Zhang, X., Ren, S. and Sun, J. (2015). Delving deep into
+       rectifiers. ICCV.
+    .. [3] Kingma, D. P. and Ba, J. (2014). Adam: A method for stochastic
+       optimization. arXiv:1412.6980.
+
+    Examples
+    --------
+    >>> from skinit import InitMLPClassifier
+    >>> from skinit.datasets import load_circles
+    >>> X_train, y_train, X_test, y_test = load_circles()
+    >>> clf = InitMLPClassifier(hidden_layer_sizes=(10, 5), initializer="he_normal",
+    ...                         solver="gd", learning_rate_init=0.01, max_iter=2000,
+    ...                         alpha=0, random_state=3).fit(X_train, y_train)
+    >>> clf.score(X_test, y_test) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        initializer="sklearn",
+        scale=1.0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.initializer = initializer
+        self.scale = scale
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validation_score(self, y_true, output, sample_weight):
+        return accuracy_from_output(self.out_activation_, y_true, output, sample_weight)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        # A new label binarizer on a fresh fit; otherwise the labels must be
+        # those seen before (warm start: the same set; partial_fit: a subset).
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        # bool keeps float32 data from being upcast by the targets.
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit; required on the first
+            call.
+
+        Returns
+        -------
+        self : object
+            The trained model.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted probability of each class, in the order of
+            ``classes_``.
+        """
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; a probability of exactly 0 gives -inf,
+            without a warning.
+        """
+        check_is_fitted(self)
+        y_prob = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
