@@ -348,7 +348,7 @@ def _take_rows(values, rows, batch):
 
 def fit_stochastic(
     architecture, params, data, config, hyper, state, random_states, *, score,
-    incremental=False, verbose=False,
+    incremental=False, verbose=False, on_epoch=None,
 ):
     """Train ``K`` networks with 'sgd', 'adam' or full-batch 'gd'.
 
@@ -377,6 +377,10 @@ def fit_stochastic(
     incremental : bool
         One epoch only (``partial_fit``).
     verbose : bool
+    on_epoch : callable, default=None
+        ``on_epoch(n_iter, origin, params)`` after every epoch, with the input
+        positions ``origin`` of the networks still training and their current
+        ``StackedParameters``; for monitoring, it must not modify them.
 
     Returns
     -------
@@ -455,6 +459,8 @@ def fit_stochastic(
             count = np.where(not_better, state.no_improvement_count[origin] + 1, 0)
 
             optimizer.iteration_ends(state.t[origin])
+            if on_epoch is not None:
+                on_epoch(n_iter, origin, active)
 
             plateaued = count > hyper.n_iter_no_change
             stopping = np.zeros(n_active, dtype=bool)

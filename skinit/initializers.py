@@ -31,7 +31,7 @@ for each layer gives the same weights as ``random_state=s``.
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["available_initializers", "initialize"]
+__all__ = ["available_bias_initializers", "available_initializers", "initialize"]
 
 
 def _sklearn(fan_in, fan_out, random_state, activation):
@@ -104,6 +104,28 @@ def available_initializers():
     return sorted(_SCHEMES)
 
 
+_BIAS_SCHEMES = ("auto", "zeros")
+
+
+def available_bias_initializers():
+    """Names of the valid values of the ``bias_initializer`` parameter.
+
+    ``'auto'`` uses what the weight scheme implies: the framework presets draw
+    their biases, every other scheme starts them at zero.
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> from skinit.initializers import available_bias_initializers
+    >>> available_bias_initializers()[:2]
+    ['auto', 'zeros']
+    """
+    return list(_BIAS_SCHEMES)
+
+
 def _get_scheme(name):
     try:
         return _SCHEMES[name]
@@ -114,11 +136,14 @@ def _get_scheme(name):
         ) from None
 
 
-def _draw_layer(name, fan_in, fan_out, *, scale, activation, random_state, dtype):
+def _draw_layer(
+    name, fan_in, fan_out, *, scale, activation, random_state, dtype,
+    bias_initializer="auto",
+):
     """Draw one layer's ``(coef, intercept)``; the intercept is never scaled."""
     coef, intercept = _get_scheme(name)(fan_in, fan_out, random_state, activation)
     coef = (coef * scale).astype(dtype, copy=False)
-    if intercept is None:
+    if intercept is None or bias_initializer == "zeros":
         intercept = np.zeros(fan_out, dtype=dtype)
     return coef, intercept.astype(dtype, copy=False)
 
@@ -175,11 +200,13 @@ def initialize(
 
 
 def initialize_network(
-    layer_units, *, initializer, scale, activation, random_state, dtype
+    layer_units, *, initializer, scale, activation, random_state, dtype,
+    bias_initializer="auto", X=None,
 ):
     """Draw every layer of a network, first to last, from ``random_state``.
 
-    Returns the lists ``coefs`` and ``intercepts`` as the estimator stores them.
+    ``X`` is the training data, for data-dependent schemes.  Returns the lists
+    ``coefs`` and ``intercepts`` as the estimator stores them.
     """
     coefs, intercepts = [], []
     for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
@@ -191,6 +218,7 @@ def initialize_network(
             activation=activation,
             random_state=random_state,
             dtype=dtype,
+            bias_initializer=bias_initializer,
         )
         coefs.append(coef)
         intercepts.append(intercept)
