@@ -1,9 +1,9 @@
 """The math of a multi-layer perceptron, as small pure functions.
 
 Every function works on arrays whose leading axis stacks ``K`` independent
-networks: activations are ``(K, n_samples, n_units)``, targets
-``(K, n_samples, n_outputs)`` and sample weights ``(K, n_samples)``.  A single
-network is simply ``K = 1``.
+networks.  Signals are feature-major: activations are ``(K, n_units,
+n_samples)`` and targets ``(K, n_outputs, n_samples)``; sample weights are
+``(K, n_samples)``.  A single network is simply ``K = 1``.
 
 Activations and their derivatives work in place, as scikit-learn's do, so that
 a training step allocates nothing.  The losses return one value per network
@@ -40,13 +40,13 @@ def inplace_relu(z):
 
 
 def inplace_softmax(z):
-    """Softmax over the last axis in place.
+    """Softmax over the units axis (axis 1) in place.
 
-    The row maximum is subtracted first, so ``exp`` never overflows.
+    Each sample's maximum is subtracted first, so ``exp`` never overflows.
     """
-    z -= z.max(axis=-1, keepdims=True)
+    z -= z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
+    z /= z.sum(axis=1, keepdims=True)
 
 
 ACTIVATIONS = {
@@ -74,8 +74,11 @@ def inplace_tanh_derivative(a, delta):
 
 
 def inplace_relu_derivative(a, delta):
-    """Zero ``delta`` where the unit was inactive (``a == 0``)."""
-    delta[a == 0] = 0
+    """Zero ``delta`` where the unit was inactive (``a == 0``).
+
+    Multiplying by the mask is about twice as fast as assigning through it.
+    """
+    np.multiply(delta, a > 0, out=delta)
 
 
 DERIVATIVES = {
@@ -87,11 +90,19 @@ DERIVATIVES = {
 
 
 def _mean_over_samples(per_sample, sample_weight):
-    """Average ``(K, n, m)`` over samples, optionally weighted, -> ``(K, m)``."""
+    """Average ``(K, m, n)`` over samples, optionally weighted, -> ``(K, m)``."""
     if sample_weight is None:
-        return per_sample.mean(axis=1)
-    weighted = (per_sample * sample_weight[:, :, None]).sum(axis=1)
-    return weighted / sample_weight.sum(axis=1)[:, None]
+        return np.add.reduce(per_sample, axis=-1) / per_sample.shape[-1]
+    weighted = np.add.reduce(per_sample * sample_weight[:, None, :], axis=-1)
+    return weighted / np.add.reduce(sample_weight, axis=-1)[:, None]
+
+
+def _clip_probability(prob):
+    """Clip to ``[eps, 1 - eps]`` in place, as scikit-learn's losses clip."""
+    eps = np.finfo(prob.dtype).eps
+    np.maximum(prob, eps, out=prob)
+    np.minimum(prob, 1 - eps, out=prob)
+    return prob
 
 
 def squared_loss(y_true, y_pred, sample_weight=None):
@@ -108,17 +119,15 @@ def binary_log_loss(y_true, y_prob, sample_weight=None):
     ``|1 - y - p|`` so that one subtraction serves both cases, and clipped to
     ``[eps, 1 - eps]`` exactly where scikit-learn clips ``p``.
     """
-    eps = np.finfo(y_prob.dtype).eps
-    likelihood = np.abs((1 - y_true) - y_prob)
-    np.clip(likelihood, eps, 1 - eps, out=likelihood)
-    np.log(likelihood, out=likelihood)
+    likelihood = np.subtract(1 - y_true, y_prob)
+    np.abs(likelihood, out=likelihood)
+    np.log(_clip_probability(likelihood), out=likelihood)
     return -_mean_over_samples(likelihood, sample_weight).sum(axis=-1)
 
 
 def log_loss(y_true, y_prob, sample_weight=None):
     """Mean categorical cross-entropy of one-hot ``y_true``, one per network."""
-    eps = np.finfo(y_prob.dtype).eps
-    log_prob = np.clip(y_prob, eps, 1 - eps)
+    log_prob = _clip_probability(y_prob.copy())
     np.log(log_prob, out=log_prob)
     log_prob *= y_true
     return -_mean_over_samples(log_prob, sample_weight).sum(axis=-1)
@@ -151,9 +160,9 @@ def accuracy_from_output(output_activation, y_true, output, sample_weight=None):
     Parameters
     ----------
     output_activation : {'logistic', 'softmax'}
-    y_true : ndarray of shape (K, n, n_outputs)
+    y_true : ndarray of shape (K, n_outputs, n)
         0/1 label indicators.
-    output : ndarray of shape (K, n, n_outputs)
+    output : ndarray of shape (K, n_outputs, n)
     sample_weight : ndarray of shape (K, n), default=None
 
     Returns
@@ -161,9 +170,11 @@ def accuracy_from_output(output_activation, y_true, output, sample_weight=None):
     accuracy : ndarray of shape (K,)
     """
     if output_activation == "softmax":
-        correct = output.argmax(axis=-1) == y_true.argmax(axis=-1)
+        correct = output.argmax(axis=1) == y_true.argmax(axis=1)
     else:
-        correct = ((output > 0.5) == (y_true > 0.5)).all(axis=-1)
-    accuracy = _mean_over_samples(correct[:, :, None].astype(float), sample_weight)[:, 0]
+        correct = ((output > 0.5) == (y_true > 0.5)).all(axis=1)
+    accuracy = _mean_over_samples(correct[:, None, :].astype(float), sample_weight)[
+        :, 0
+    ]
     finite = np.isfinite(output).all(axis=(1, 2))
     return np.where(finite, accuracy, np.nan)

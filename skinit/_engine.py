@@ -2,11 +2,19 @@
 
 The ``K`` networks share their layer sizes, activations and solver, and differ
 in everything else: initial weights, training rows, sample weights, learning
-rate, regularization, tolerance, iteration budget.  Their parameters live in
-one flat buffer of shape ``(K, n_params)`` laid out as scikit-learn's ``_pack``
-does (all weight matrices, then all bias vectors); the weight matrices and
-bias vectors are views into it, so a layer is one batched ``np.matmul`` and an
-optimizer step is a handful of passes over one contiguous array.
+rate, regularization, tolerance, iteration budget.
+
+Layout, chosen so that a training step is few and cheap numpy calls:
+
+- Signals are feature-major, ``(K, units, n_samples)``, as in the course's
+  ``Z = W A + b``: the elementwise work of a layer runs over contiguous memory.
+- Biases are folded into the weights: layer ``l`` is one ``(K, fan_out,
+  fan_in + 1)`` block whose last column is the bias, and every layer's input
+  carries an extra row of ones.  A layer's forward pass is then one batched
+  ``np.matmul``, and so is its weight-and-bias gradient.
+- All blocks live in one flat ``(K, n_params)`` buffer, so an optimizer step is
+  a handful of passes over one contiguous array.  ``coefs`` and ``intercepts``
+  are views into it in scikit-learn's ``(fan_in, fan_out)`` orientation.
 
 A single estimator fit is ``K = 1``; the fused search (``InitSearchCV``)
 stacks candidates x folds.  Networks that stop (converged, plateaued or out of
@@ -15,9 +23,11 @@ iterations) leave the stack and the others carry on.
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches, shuffle
 
@@ -25,21 +35,41 @@ from skinit._base import ACTIVATIONS, DERIVATIVES, LOSS_FUNCTIONS, OUTPUT_LOSS
 from skinit._optimizers import AdamOptimizer, SGDOptimizer
 
 
+def n_parameters(layer_units):
+    """Number of weights and biases of a network with these layer sizes."""
+    return sum(
+        (fan_in + 1) * fan_out
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:])
+    )
+
+
 class StackedParameters:
     """Flat ``(K, n_params)`` storage with per-layer views.
 
-    Parameters
+    Attributes
     ----------
-    layer_units : list of int
-        Units of every layer, input and output included.
     flat : ndarray of shape (K, n_params)
-        The buffer the views look into.
+    layers : list of ndarray of shape (K, fan_out, fan_in + 1)
+        Each layer's weights with the bias as last column.
+    coefs : list of ndarray of shape (K, fan_in, fan_out)
+        The weight matrices, as scikit-learn orients them (views).
+    intercepts : list of ndarray of shape (K, fan_out)
+        The bias vectors (views).
     """
 
     def __init__(self, layer_units, flat):
         self.layer_units = list(layer_units)
         self.flat = flat
-        self.coefs, self.intercepts = _layer_views(self.layer_units, flat)
+        n_networks = flat.shape[0]
+        self.layers, self.coefs, self.intercepts = [], [], []
+        start = 0
+        for fan_in, fan_out in zip(self.layer_units[:-1], self.layer_units[1:]):
+            end = start + (fan_in + 1) * fan_out
+            layer = flat[:, start:end].reshape(n_networks, fan_out, fan_in + 1)
+            self.layers.append(layer)
+            self.coefs.append(layer[:, :, :fan_in].transpose(0, 2, 1))
+            self.intercepts.append(layer[:, :, fan_in])
+            start = end
 
     @classmethod
     def from_layers(cls, layer_units, coefs, intercepts, dtype):
@@ -59,50 +89,57 @@ class StackedParameters:
     def network(self, k):
         """Copies of network ``k``'s ``(coefs, intercepts)`` as 2-D / 1-D lists."""
         return (
-            [np.array(coef[k]) for coef in self.coefs],
-            [np.array(intercept[k]) for intercept in self.intercepts],
+            [np.ascontiguousarray(coef[k]) for coef in self.coefs],
+            [intercept[k].copy() for intercept in self.intercepts],
         )
 
+    @cached_property
+    def coef_mask(self):
+        """``(n_params,)`` array: 1 at weights, 0 at biases (for the L2 penalty)."""
+        mask = StackedParameters(self.layer_units, np.ones((1, self.flat.shape[1])))
+        for intercept in mask.intercepts:
+            intercept[:] = 0
+        return mask.flat[0]
 
-def n_parameters(layer_units):
-    """Number of weights and biases of a network with these layer sizes."""
-    return sum(
-        (fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:])
-    )
-
-
-def _layer_views(layer_units, flat):
-    """Views of ``flat`` as per-layer ``(K, fan_in, fan_out)`` and ``(K, fan_out)``."""
-    n_networks = flat.shape[0]
-    coefs, intercepts = [], []
-    start = 0
-    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-        end = start + fan_in * fan_out
-        coefs.append(flat[:, start:end].reshape(n_networks, fan_in, fan_out))
-        start = end
-    for fan_out in layer_units[1:]:
-        intercepts.append(flat[:, start : start + fan_out])
-        start += fan_out
-    return coefs, intercepts
+    def sklearn_order(self):
+        """Permutation of ``flat`` into scikit-learn's packing: coefs, then biases."""
+        index = StackedParameters(self.layer_units, np.arange(self.flat.shape[1])[None])
+        parts = [coef[0].ravel() for coef in index.coefs]
+        parts += [intercept[0] for intercept in index.intercepts]
+        return np.concatenate(parts)
 
 
-def _dot(inputs, coef, out=None):
-    """``inputs @ coef`` per network; ``inputs`` may be a list of sparse matrices."""
-    if isinstance(inputs, list):
-        result = np.empty((coef.shape[0], inputs[0].shape[0], coef.shape[2]), coef.dtype)
-        for k, matrix in enumerate(inputs):
-            result[k] = matrix @ coef[k]
-        return result
-    return np.matmul(inputs, coef, out=out)
+def extend_inputs(X):
+    """Append the column of ones that multiplies the first layer's biases.
+
+    ``X`` is ``(K, n, n_features)`` or a list of ``K`` sparse matrices; the
+    result has ``n_features + 1`` columns and is what the engine trains on.
+    """
+    if isinstance(X, list):
+        return [
+            sp.hstack([m, np.ones((m.shape[0], 1), dtype=m.dtype)], format="csr")
+            for m in X
+        ]
+    ones = np.ones(X.shape[:2] + (1,), dtype=X.dtype)
+    return np.concatenate([X, ones], axis=2)
 
 
-def _transposed_dot(inputs, delta, out):
-    """``inputs.T @ delta`` per network, written into ``out``."""
+def _first_layer(inputs, layer, out):
+    """``layer @ inputs.T`` per network: the first layer's pre-activation."""
     if isinstance(inputs, list):
         for k, matrix in enumerate(inputs):
-            out[k] = matrix.T @ delta[k]
+            out[k] = (matrix @ layer[k].T).T
         return out
-    return np.matmul(inputs.transpose(0, 2, 1), delta, out=out)
+    return np.matmul(layer, inputs.transpose(0, 2, 1), out=out)
+
+
+def _first_layer_gradient(inputs, delta, out):
+    """``delta @ inputs`` per network: the first layer's gradient."""
+    if isinstance(inputs, list):
+        for k, matrix in enumerate(inputs):
+            out[k] = (matrix.T @ delta[k].T).T
+        return out
+    return np.matmul(delta, inputs, out=out)
 
 
 @dataclass
@@ -121,32 +158,72 @@ class Architecture:
     def n_params(self):
         return n_parameters(self.layer_units)
 
-    @property
-    def n_coef_params(self):
-        units = self.layer_units
-        return sum(fan_in * fan_out for fan_in, fan_out in zip(units[:-1], units[1:]))
 
+class Workspace:
+    """Preallocated signals for ``K`` networks and ``n`` samples.
 
-def forward_pass(architecture, coefs, intercepts, inputs, buffers=None):
-    """Activations of every layer, the input included.
-
-    ``buffers``, if given, holds one preallocated ``(K, n, units)`` array per
-    layer to write into.
+    ``extended[i]`` is layer ``i``'s output with a row of ones below it, the
+    next layer's input; ``outputs[i]`` is the view without that row.
     """
-    activations = [inputs]
-    last = len(coefs) - 1
-    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        out = None if buffers is None else buffers[i]
-        z = _dot(activations[-1], coef, out=out)
-        z += intercept[:, None, :]
-        activation = architecture.output_activation if i == last else architecture.hidden_activation
-        ACTIVATIONS[activation](z)
-        activations.append(z)
-    return activations
+
+    def __init__(self, layer_units, n_networks, n_samples, dtype):
+        self.extended = [
+            np.ones((n_networks, units + 1, n_samples), dtype=dtype)
+            for units in layer_units[1:-1]
+        ]
+        self.outputs = [signal[:, :-1] for signal in self.extended]
+        self.outputs.append(
+            np.empty((n_networks, layer_units[-1], n_samples), dtype=dtype)
+        )
+        self.deltas = [
+            np.empty((n_networks, units, n_samples), dtype=dtype)
+            for units in layer_units[1:]
+        ]
+
+
+def forward(architecture, params, inputs, workspace):
+    """Run the networks on extended ``inputs``; returns the output signal.
+
+    Every layer's activation is left in ``workspace.outputs``.
+    """
+    last = len(params.layers) - 1
+    for i, layer in enumerate(params.layers):
+        out = workspace.outputs[i]
+        if i == 0:
+            _first_layer(inputs, layer, out)
+        else:
+            np.matmul(layer, workspace.extended[i - 1], out=out)
+        name = (
+            architecture.output_activation
+            if i == last
+            else architecture.hidden_activation
+        )
+        ACTIVATIONS[name](out)
+    return workspace.outputs[-1]
+
+
+def predict_output(architecture, params, X):
+    """Output layer of the networks on ``X``, sample-major ``(K, n, n_outputs)``.
+
+    ``X`` is ``(K, n, n_features)`` or a list of ``K`` sparse matrices.
+    """
+    inputs = extend_inputs(X)
+    n_samples = inputs[0].shape[0]
+    workspace = Workspace(
+        params.layer_units, params.flat.shape[0], n_samples, params.flat.dtype
+    )
+    return forward(architecture, params, inputs, workspace).transpose(0, 2, 1)
 
 
 def loss_and_gradient(
-    architecture, params, inputs, y, sample_weight, sample_weight_sum, alpha, workspace,
+    architecture,
+    params,
+    inputs,
+    y,
+    sample_weight,
+    sample_weight_sum,
+    alpha,
+    workspace,
     grads,
 ):
     """Loss of each network on a batch and its gradient, written into ``grads``.
@@ -155,13 +232,15 @@ def loss_and_gradient(
     ----------
     architecture : Architecture
     params : StackedParameters
-    inputs : ndarray of shape (K, n, n_features) or list of K sparse matrices
-    y : ndarray of shape (K, n, n_outputs)
+    inputs : ndarray of shape (K, n, n_features + 1) or list of K sparse matrices
+        The batch, extended with a column of ones (:func:`extend_inputs`).
+    y : ndarray of shape (K, n_outputs, n)
+        Targets, feature-major.
     sample_weight : ndarray of shape (K, n) or None
     sample_weight_sum : ndarray of shape (K, 1)
         ``n`` without sample weights, else the sum of the batch's weights.
-    alpha : ndarray of shape (K,)
-        L2 penalty of each network.
+    alpha : ndarray of shape (K,) or None
+        L2 penalty of each network; None when no network is penalized.
     workspace : Workspace
         Buffers for this batch size.
     grads : StackedParameters
@@ -171,55 +250,46 @@ def loss_and_gradient(
     -------
     loss : ndarray of shape (K,)
     """
-    activations = forward_pass(
-        architecture, params.coefs, params.intercepts, inputs, workspace.activations
-    )
-    loss = LOSS_FUNCTIONS[architecture.loss](y, activations[-1], sample_weight)
-    penalize = bool(alpha.any())
-    if penalize:
-        coef_part = params.flat[:, : architecture.n_coef_params]
-        squared_norm = np.einsum("kp,kp->k", coef_part, coef_part)
-        loss = loss + 0.5 * alpha * squared_norm / sample_weight_sum[:, 0]
+    output = forward(architecture, params, inputs, workspace)
+    loss = LOSS_FUNCTIONS[architecture.loss](y, output, sample_weight)
 
     # With a canonical link (sigmoid + cross-entropy, softmax + categorical
     # cross-entropy, identity + squared error) the output delta is ``a - y``.
     deltas = workspace.deltas
-    delta = np.subtract(activations[-1], y, out=deltas[-1])
+    delta = np.subtract(output, y, out=deltas[-1])
     if sample_weight is not None:
-        delta *= sample_weight[:, :, None]
-    alpha_column = alpha.astype(params.flat.dtype)[:, None, None]
+        delta *= sample_weight[:, None, :]
     derivative = DERIVATIVES[architecture.hidden_activation]
-    for i in range(len(params.coefs) - 1, -1, -1):
-        _transposed_dot(activations[i], delta, out=grads.coefs[i])
-        if penalize:
-            grads.coefs[i] += alpha_column * params.coefs[i]
-        np.sum(delta, axis=1, out=grads.intercepts[i])
-        if i > 0:
-            delta = np.matmul(delta, params.coefs[i].transpose(0, 2, 1), out=deltas[i - 1])
-            derivative(activations[i], delta)
+    for i in range(len(params.layers) - 1, 0, -1):
+        np.matmul(
+            delta, workspace.extended[i - 1].transpose(0, 2, 1), out=grads.layers[i]
+        )
+        delta = np.matmul(params.coefs[i], delta, out=deltas[i - 1])
+        derivative(workspace.outputs[i - 1], delta)
+    _first_layer_gradient(inputs, delta, grads.layers[0])
+
+    if alpha is not None:
+        weights = params.flat * params.coef_mask
+        loss += (
+            0.5
+            * alpha
+            * np.einsum("kp,kp->k", weights, weights)
+            / sample_weight_sum[:, 0]
+        )
+        weights *= alpha.astype(weights.dtype)[:, None]
+        grads.flat += weights
     grads.flat /= sample_weight_sum
     return loss
 
 
-class Workspace:
-    """Preallocated activations and deltas for ``K`` networks and ``n`` rows."""
-
-    def __init__(self, layer_units, n_networks, n_samples, dtype):
-        self.activations = [
-            np.empty((n_networks, n_samples, units), dtype=dtype) for units in layer_units[1:]
-        ]
-        self.deltas = [
-            np.empty((n_networks, n_samples, units), dtype=dtype) for units in layer_units[1:]
-        ]
-
-
 @dataclass
 class StackedData:
-    """Training (and optional validation) rows of each network.
+    """Training (and optional validation) samples of each network.
 
-    ``X`` is ``(K, n, n_features)`` or a list of ``K`` sparse matrices; ``y`` is
-    ``(K, n, n_outputs)`` in the parameters' dtype; ``sample_weight`` is
-    ``(K, n)`` or None.  The ``*_val`` fields are set for early stopping.
+    ``X`` is ``(K, n, n_features + 1)``, or a list of ``K`` sparse matrices,
+    extended by :func:`extend_inputs`; ``y`` is feature-major ``(K, n_outputs,
+    n)`` in the parameters' dtype; ``sample_weight`` is ``(K, n)`` or None.
+    The ``*_val`` fields, laid out alike, are set for early stopping.
     """
 
     X: object
@@ -229,9 +299,32 @@ class StackedData:
     y_val: object = None
     sample_weight_val: object = None
 
+    @classmethod
+    def from_arrays(
+        cls, X, y, sample_weight=None, X_val=None, y_val=None, sample_weight_val=None
+    ):
+        """Build from sample-major ``X`` ``(K, n, f)`` (or K sparse) and ``y``
+        ``(K, n, n_outputs)``: extends the inputs and transposes the targets."""
+
+        def targets(values):
+            return (
+                None
+                if values is None
+                else np.ascontiguousarray(values.transpose(0, 2, 1))
+            )
+
+        return cls(
+            X=extend_inputs(X),
+            y=targets(y),
+            sample_weight=sample_weight,
+            X_val=None if X_val is None else extend_inputs(X_val),
+            y_val=targets(y_val),
+            sample_weight_val=sample_weight_val,
+        )
+
     @property
     def n_samples(self):
-        return self.y.shape[1]
+        return self.y.shape[2]
 
     def take(self, keep):
         def select(value):
@@ -241,7 +334,9 @@ class StackedData:
                 return [item for item, kept in zip(value, keep) if kept]
             return value[keep]
 
-        return StackedData(*(select(getattr(self, name)) for name in self.__dataclass_fields__))
+        return StackedData(
+            *(select(getattr(self, name)) for name in self.__dataclass_fields__)
+        )
 
 
 @dataclass
@@ -321,20 +416,27 @@ def make_optimizer(config, hyper, n_params, dtype):
     """The stacked optimizer of ``config.solver``; 'gd' is SGD without momentum."""
     if config.solver == "adam":
         return AdamOptimizer(
-            n_params, dtype, learning_rate_init=hyper.learning_rate_init,
-            beta_1=hyper.beta_1, beta_2=hyper.beta_2, epsilon=hyper.epsilon,
+            n_params,
+            dtype,
+            learning_rate_init=hyper.learning_rate_init,
+            beta_1=hyper.beta_1,
+            beta_2=hyper.beta_2,
+            epsilon=hyper.epsilon,
         )
     gd = config.solver == "gd"
     return SGDOptimizer(
-        n_params, dtype, learning_rate_init=hyper.learning_rate_init,
+        n_params,
+        dtype,
+        learning_rate_init=hyper.learning_rate_init,
         momentum=np.zeros_like(hyper.momentum) if gd else hyper.momentum,
-        power_t=hyper.power_t, schedule=config.learning_rate,
+        power_t=hyper.power_t,
+        schedule=config.learning_rate,
         nesterov=config.nesterovs_momentum and not gd,
     )
 
 
-def _take_rows(values, rows, batch):
-    """Rows ``batch`` (a slice, or per-network index arrays) of each network."""
+def _batch_rows(values, rows, batch):
+    """Samples ``batch`` (a slice, or per-network index arrays) of sample-major data."""
     if values is None:
         return None
     if isinstance(values, list):
@@ -346,9 +448,55 @@ def _take_rows(values, rows, batch):
     return values[rows, batch]
 
 
+def _batch_columns(values, batch):
+    """Samples ``batch`` of feature-major ``(K, m, n)`` data."""
+    if isinstance(batch, slice):
+        return values[:, :, batch]
+    return np.take_along_axis(values, batch[:, None, :], axis=2)
+
+
+class _Progress:
+    """The per-network stopping record of the networks still training.
+
+    Holds compact copies of the persistent ``TrainingState`` entries of the
+    active networks, so that an epoch's bookkeeping is a few vector operations;
+    ``write_back`` returns them to the state when networks leave.
+    """
+
+    FIELDS = ("t", "no_improvement_count", "best_loss", "best_validation_score")
+
+    def __init__(self, state, origin):
+        for name in self.FIELDS:
+            setattr(self, name, getattr(state, name)[origin].copy())
+        self.loss_curves = [state.loss_curves[i] for i in origin]
+        self.validation_scores = [state.validation_scores[i] for i in origin]
+
+    def write_back(self, state, origin, mask):
+        for name in self.FIELDS:
+            getattr(state, name)[origin[mask]] = getattr(self, name)[mask]
+
+    def take(self, keep):
+        for name in self.FIELDS:
+            setattr(self, name, getattr(self, name)[keep])
+        self.loss_curves = [c for c, kept in zip(self.loss_curves, keep) if kept]
+        self.validation_scores = [
+            s for s, kept in zip(self.validation_scores, keep) if kept
+        ]
+
+
 def fit_stochastic(
-    architecture, params, data, config, hyper, state, random_states, *, score,
-    incremental=False, verbose=False, on_epoch=None,
+    architecture,
+    params,
+    data,
+    config,
+    hyper,
+    state,
+    random_states,
+    *,
+    score,
+    incremental=False,
+    verbose=False,
+    on_epoch=None,
 ):
     """Train ``K`` networks with 'sgd', 'adam' or full-batch 'gd'.
 
@@ -393,132 +541,161 @@ def fit_stochastic(
     if state.optimizer is None or not incremental:
         state.optimizer = make_optimizer(config, hyper, architecture.n_params, dtype)
     optimizer = state.optimizer
-    batches = _batches(config, data.n_samples)
+    n_samples = data.n_samples
+    batches = _batches(config, n_samples)
     shuffle_rows = config.shuffle and config.solver != "gd"
+    if config.early_stopping:
+        message = (
+            "Validation score did not improve more than tol=%f for %d "
+            "consecutive epochs."
+        )
+    else:
+        message = (
+            "Training loss did not improve more than tol=%f for %d consecutive epochs."
+        )
 
     final = np.empty_like(params.flat)
     n_iter_out = np.zeros(n_networks, dtype=np.int64)
-    # The stack trains ``active`` networks; ``origin[j]`` is the input position
-    # of the j-th of them, where its persistent state is kept.
+    # ``origin[j]`` is the input position of the j-th network still training.
     origin = np.arange(n_networks)
     active = StackedParameters(architecture.layer_units, params.flat.copy())
+    progress = _Progress(state, origin)
     random_states = list(random_states)
-    workspaces = _WorkspaceCache(architecture, dtype)
-    order = np.tile(np.arange(data.n_samples), (n_networks, 1))
+    order = np.tile(np.arange(n_samples), (n_networks, 1))
+    buffers = _BatchBuffers(architecture, dtype)
+    n_active = n_networks
+    rows = np.arange(n_active)[:, None]
+    alpha = hyper.alpha if hyper.alpha.any() else None
     n_iter = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        while len(origin):
-            n_active = len(origin)
-            rows = np.arange(n_active)[:, None]
+        while True:
             if shuffle_rows:
                 # Each epoch permutes the previous epoch's order, as scikit-learn does.
                 order = np.stack(
-                    [shuffle(row, random_state=rs) for row, rs in zip(order, random_states)]
+                    [
+                        shuffle(row, random_state=rs)
+                        for row, rs in zip(order, random_states)
+                    ]
                 )
             epoch_loss = np.zeros(n_active)
             for batch in batches:
                 size = batch.stop - batch.start
-                workspace, grads = workspaces.get(n_active, size)
                 index = order[:, batch] if shuffle_rows else batch
-                sample_weight = _take_rows(data.sample_weight, rows, index)
-                if sample_weight is None:
-                    weight_sum = np.full((n_active, 1), size, dtype=dtype)
-                else:
-                    weight_sum = sample_weight.sum(axis=1, keepdims=True)
+                sample_weight = _batch_rows(data.sample_weight, rows, index)
+                workspace, grads, weight_sum = buffers.get(n_active, size)
+                if sample_weight is not None:
+                    weight_sum = np.add.reduce(sample_weight, axis=1)[:, None]
                 batch_loss = loss_and_gradient(
-                    architecture, active, _take_rows(data.X, rows, index),
-                    _take_rows(data.y, rows, index), sample_weight, weight_sum,
-                    hyper.alpha, workspace, grads,
+                    architecture,
+                    active,
+                    _batch_rows(data.X, rows, index),
+                    _batch_columns(data.y, index),
+                    sample_weight,
+                    weight_sum,
+                    alpha,
+                    workspace,
+                    grads,
                 )
                 epoch_loss += batch_loss * size
                 optimizer.update(active.flat, grads.flat)
             n_iter += 1
-            epoch_loss /= data.n_samples
-
-            state.t[origin] += data.n_samples
-            for position, value in zip(origin, epoch_loss):
-                state.loss_curves[position].append(float(value))
+            epoch_loss /= n_samples
+            progress.t += n_samples
+            for curve, value in zip(progress.loss_curves, epoch_loss.tolist()):
+                curve.append(value)
             if verbose:
                 for value in epoch_loss:
                     print("Iteration %d, loss = %.8f" % (n_iter, value))
+
             if config.early_stopping:
-                output = forward_pass(
-                    architecture, active.coefs, active.intercepts, data.X_val
-                )[-1]
+                output = forward(
+                    architecture,
+                    active,
+                    data.X_val,
+                    buffers.get(n_active, data.y_val.shape[2])[0],
+                )
                 val_score = score(data.y_val, output, data.sample_weight_val)
-                not_better = _record_validation(state, origin, active, val_score, hyper.tol)
+                for scores, value in zip(
+                    progress.validation_scores, val_score.tolist()
+                ):
+                    scores.append(value)
                 if verbose:
                     for value in val_score:
                         print("Validation score: %f" % value)
-                message = "Validation score did not improve more than tol=%f for %d consecutive epochs."
+                best = progress.best_validation_score
+                # NaN compares False both ways, exactly as in scikit-learn.
+                not_better = val_score < best + hyper.tol
+                improved = val_score > best
+                if improved.any():
+                    progress.best_validation_score = np.where(improved, val_score, best)
+                    state.best_params[origin[improved]] = active.flat[improved]
             else:
-                best = state.best_loss[origin]
-                not_better = epoch_loss > best - hyper.tol
-                state.best_loss[origin] = np.minimum(best, epoch_loss)
-                message = "Training loss did not improve more than tol=%f for %d consecutive epochs."
-            count = np.where(not_better, state.no_improvement_count[origin] + 1, 0)
+                not_better = epoch_loss > progress.best_loss - hyper.tol
+                # fmin, not minimum: a NaN loss must not replace the best one.
+                np.fmin(progress.best_loss, epoch_loss, out=progress.best_loss)
+            count = progress.no_improvement_count
+            count += 1
+            count[~not_better] = 0
 
-            optimizer.iteration_ends(state.t[origin])
+            optimizer.iteration_ends(progress.t)
             if on_epoch is not None:
                 on_epoch(n_iter, origin, active)
 
             plateaued = count > hyper.n_iter_no_change
-            stopping = np.zeros(n_active, dtype=bool)
+            stopping = plateaued
             if plateaued.any():
                 first = np.flatnonzero(plateaued)[0]
                 stopping = optimizer.trigger_stopping(
-                    plateaued, verbose,
+                    plateaued,
+                    verbose,
                     message % (hyper.tol[first], hyper.n_iter_no_change[first]),
                 )
                 count[plateaued & ~stopping] = 0
-            state.no_improvement_count[origin] = count
 
             if incremental:
                 final[origin] = active.flat
                 n_iter_out[origin] = n_iter
+                progress.write_back(state, origin, np.ones(n_active, dtype=bool))
                 break
-            out_of_budget = (n_iter >= hyper.max_iter) & ~stopping
-            for max_iter in hyper.max_iter[out_of_budget]:
-                warnings.warn(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                    "optimization hasn't converged yet." % max_iter,
-                    ConvergenceWarning,
-                )
-            done = stopping | out_of_budget
-            if done.any():
-                leaving = origin[done]
-                final[leaving] = (
-                    state.best_params[leaving] if config.early_stopping else active.flat[done]
-                )
-                n_iter_out[leaving] = n_iter
-                if done.all():
-                    break
-                # The optimizer now describes only part of the stack: a later
-                # incremental call must not reuse it.
-                state.optimizer = None
-                keep = ~done
-                origin = origin[keep]
-                active = StackedParameters(architecture.layer_units, active.flat[keep])
-                data = data.take(keep)
-                hyper = hyper.take(keep)
-                optimizer.take(keep)
-                random_states = [rs for rs, kept in zip(random_states, keep) if kept]
-                order = order[keep]
+            done = stopping
+            if n_iter >= hyper.max_iter.min():
+                out_of_budget = (n_iter >= hyper.max_iter) & ~stopping
+                for max_iter in hyper.max_iter[out_of_budget]:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                        "optimization hasn't converged yet." % max_iter,
+                        ConvergenceWarning,
+                        stacklevel=4,
+                    )
+                done = stopping | out_of_budget
+            if not done.any():
+                continue
+            leaving = origin[done]
+            final[leaving] = (
+                state.best_params[leaving]
+                if config.early_stopping
+                else active.flat[done]
+            )
+            n_iter_out[leaving] = n_iter
+            progress.write_back(state, origin, done)
+            if done.all():
+                break
+            # The optimizer now describes only part of the stack: a later
+            # incremental call must not reuse it.
+            state.optimizer = None
+            keep = ~done
+            origin = origin[keep]
+            active = StackedParameters(architecture.layer_units, active.flat[keep])
+            progress.take(keep)
+            data = data.take(keep)
+            hyper = hyper.take(keep)
+            optimizer.take(keep)
+            random_states = [rs for rs, kept in zip(random_states, keep) if kept]
+            order = order[keep]
+            n_active = len(origin)
+            rows = np.arange(n_active)[:, None]
+            alpha = hyper.alpha if hyper.alpha.any() else None
     return StackedParameters(architecture.layer_units, final), n_iter_out
-
-
-def _record_validation(state, origin, active, val_score, tol):
-    """Append the validation scores, keep the best weights; -> not-better mask."""
-    for position, value in zip(origin, val_score):
-        state.validation_scores[position].append(float(value))
-    best = state.best_validation_score[origin]
-    # NaN compares False both ways, exactly as in scikit-learn.
-    not_better = val_score < best + tol
-    improved = val_score > best
-    if improved.any():
-        state.best_validation_score[origin[improved]] = val_score[improved]
-        state.best_params[origin[improved]] = active.flat[improved]
-    return not_better
 
 
 def _batches(config, n_samples):
@@ -531,14 +708,15 @@ def _batches(config, n_samples):
         if config.batch_size > n_samples:
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than "
-                "sample size. It is going to be clipped"
+                "sample size. It is going to be clipped",
+                stacklevel=4,
             )
         batch_size = int(np.clip(config.batch_size, 1, n_samples))
     return list(gen_batches(n_samples, batch_size))
 
 
-class _WorkspaceCache:
-    """Buffers and gradient storage per (active networks, batch size)."""
+class _BatchBuffers:
+    """Workspace, gradient storage and unweighted sample counts per batch shape."""
 
     def __init__(self, architecture, dtype):
         self.architecture = architecture
@@ -554,41 +732,59 @@ class _WorkspaceCache:
                 StackedParameters(
                     units, np.empty((n_networks, n_parameters(units)), dtype=self.dtype)
                 ),
+                np.full((n_networks, 1), n_samples, dtype=self.dtype),
             )
         return self._cache[key]
 
 
-def fit_lbfgs(architecture, params, X, y, sample_weight, alpha, *, max_iter, max_fun, tol):
+def fit_lbfgs(architecture, params, data, alpha, *, max_iter, max_fun, tol):
     """Train one network (``K = 1``) with scipy's L-BFGS-B, as scikit-learn does.
 
-    Returns the optimal flat parameters, the loss there and the iteration count.
+    The parameter vector handed to scipy is in scikit-learn's packing order, so
+    the optimizer sees the same problem as scikit-learn's.  Returns the trained
+    parameters, the loss there and the iteration count.
     """
     dtype = params.flat.dtype
     work = StackedParameters(architecture.layer_units, params.flat.copy())
     grads = StackedParameters(architecture.layer_units, np.empty_like(work.flat))
-    workspace = Workspace(architecture.layer_units, 1, y.shape[1], dtype)
-    weight_sum = np.array(
-        [[y.shape[1] if sample_weight is None else sample_weight.sum()]], dtype=dtype
-    )
-    alpha = np.asarray([alpha], dtype=float)
+    workspace = Workspace(architecture.layer_units, 1, data.n_samples, dtype)
+    if data.sample_weight is None:
+        weight_sum = np.full((1, 1), data.n_samples, dtype=dtype)
+    else:
+        weight_sum = data.sample_weight.sum(axis=1, keepdims=True)
+    alpha = np.asarray([alpha], dtype=float) if alpha else None
+    order = work.sklearn_order()
 
     def loss_grad(packed):
-        work.flat[0] = packed
+        work.flat[0, order] = packed
         loss = loss_and_gradient(
-            architecture, work, X, y, sample_weight, weight_sum, alpha, workspace, grads
+            architecture,
+            work,
+            data.X,
+            data.y,
+            data.sample_weight,
+            weight_sum,
+            alpha,
+            workspace,
+            grads,
         )
-        return float(loss[0]), grads.flat[0].copy()
+        return float(loss[0]), grads.flat[0, order]
 
-    result = scipy.optimize.minimize(
-        loss_grad, work.flat[0].copy(), method="L-BFGS-B", jac=True,
-        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-    )
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        result = scipy.optimize.minimize(
+            loss_grad,
+            work.flat[0, order],
+            method="L-BFGS-B",
+            jac=True,
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
     n_iter = min(result.nit, max_iter)
     if result.status != 0:
         warnings.warn(
             f"lbfgs failed to converge after {n_iter} iteration(s) "
             f"(status={result.status}):\n{result.message}\n",
             ConvergenceWarning,
+            stacklevel=3,
         )
-    work.flat[0] = result.x
+    work.flat[0, order] = result.x
     return work, result.fun, n_iter

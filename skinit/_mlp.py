@@ -16,7 +16,11 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from skinit._base import accuracy_from_output
 from skinit._engine import (
@@ -28,7 +32,7 @@ from skinit._engine import (
     TrainingState,
     fit_lbfgs,
     fit_stochastic,
-    forward_pass,
+    predict_output,
 )
 from skinit.initializers import (
     available_bias_initializers,
@@ -116,12 +120,15 @@ class BaseInitMLP(BaseEstimator):
                 architecture, params, X, y, sample_weight, random_state, incremental
             )
         else:
-            params, self.loss_, self.n_iter_ = fit_lbfgs(
-                architecture,
-                params,
+            data = StackedData.from_arrays(
                 _stacked(X),
                 y.astype(X.dtype)[None],
                 None if sample_weight is None else sample_weight[None],
+            )
+            params, self.loss_, self.n_iter_ = fit_lbfgs(
+                architecture,
+                params,
+                data,
                 self.alpha,
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
@@ -166,7 +173,7 @@ class BaseInitMLP(BaseEstimator):
                     "or the size of your dataset."
                 )
             X_val, y_val = _stacked(X_val), y_val.astype(X.dtype)[None]
-        data = StackedData(
+        data = StackedData.from_arrays(
             X=_stacked(X),
             y=y.astype(X.dtype)[None],
             sample_weight=None if sample_weight is None else sample_weight[None],
@@ -256,9 +263,14 @@ class BaseInitMLP(BaseEstimator):
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-        coefs = [coef[None] for coef in self.coefs_]
-        intercepts = [intercept[None] for intercept in self.intercepts_]
-        return forward_pass(self._architecture(), coefs, intercepts, _stacked(X))[-1][0]
+        architecture = self._architecture()
+        params = StackedParameters.from_layers(
+            architecture.layer_units,
+            [self.coefs_],
+            [self.intercepts_],
+            self.coefs_[0].dtype,
+        )
+        return predict_output(architecture, params, _stacked(X))[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -500,7 +512,9 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         self.record_every = record_every
 
     def _output_activation(self):
-        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+        return (
+            "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+        )
 
     def _validation_score(self, y_true, output, sample_weight):
         return accuracy_from_output(self.out_activation_, y_true, output, sample_weight)
@@ -634,4 +648,3 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-

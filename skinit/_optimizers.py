@@ -34,7 +34,14 @@ class SGDOptimizer:
     """
 
     def __init__(
-        self, n_params, dtype, *, learning_rate_init, momentum, power_t, schedule,
+        self,
+        n_params,
+        dtype,
+        *,
+        learning_rate_init,
+        momentum,
+        power_t,
+        schedule,
         nesterov,
     ):
         self.dtype = dtype
@@ -57,7 +64,9 @@ class SGDOptimizer:
         """Apply one step to ``params`` in place."""
         if self._step is None or self._step.shape != grads.shape:
             self._step = np.empty_like(grads)
-        step = np.multiply(grads, _column(self.learning_rate, self.dtype), out=self._step)
+        step = np.multiply(
+            grads, _column(self.learning_rate, self.dtype), out=self._step
+        )
         if self.velocity is None:
             params -= step
             return
@@ -74,7 +83,9 @@ class SGDOptimizer:
     def iteration_ends(self, time_step):
         """Update the learning rate at the end of an epoch (``invscaling``)."""
         if self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1.0) ** self.power_t
+            self.learning_rate = (
+                self.learning_rate_init / (time_step + 1.0) ** self.power_t
+            )
 
     def trigger_stopping(self, plateaued, verbose, message):
         """Decide, for the networks that ``plateaued``, whether they stop.
@@ -88,7 +99,9 @@ class SGDOptimizer:
             return plateaued
         too_small = plateaued & (self.learning_rate <= 1e-6)
         reduce = plateaued & ~too_small
-        self.learning_rate = np.where(reduce, self.learning_rate / 5.0, self.learning_rate)
+        self.learning_rate = np.where(
+            reduce, self.learning_rate / 5.0, self.learning_rate
+        )
         if verbose:
             if too_small.any():
                 print(message + " Learning rate too small. Stopping.")
@@ -140,7 +153,9 @@ class AdamOptimizer:
         beta_1 = _column(self.beta_1, self.dtype)
         beta_2 = _column(self.beta_2, self.dtype)
         self.first_moment *= beta_1
-        self.first_moment += np.multiply(grads, _column(1 - self.beta_1, self.dtype), out=scratch)
+        self.first_moment += np.multiply(
+            grads, _column(1 - self.beta_1, self.dtype), out=scratch
+        )
         self.second_moment *= beta_2
         np.square(grads, out=scratch)
         scratch *= _column(1 - self.beta_2, self.dtype)
@@ -168,8 +183,14 @@ class AdamOptimizer:
     def take(self, keep):
         """Keep only the networks selected by the boolean mask ``keep``."""
         for name in (
-            "learning_rate_init", "learning_rate", "beta_1", "beta_2", "epsilon", "t",
-            "first_moment", "second_moment",
+            "learning_rate_init",
+            "learning_rate",
+            "beta_1",
+            "beta_2",
+            "epsilon",
+            "t",
+            "first_moment",
+            "second_moment",
         ):
             setattr(self, name, getattr(self, name)[keep])
         self._scratch = None

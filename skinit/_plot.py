@@ -1,0 +1,592 @@
+"""Plots of the diagnostics, in scikit-learn's Display style.
+
+Public through :mod:`skinit.diagnostics`.  Each Display stores the numbers it
+plots, draws them with :meth:`plot`, and is built from estimators with the
+class methods ``from_estimator`` / ``from_estimators``; after plotting it has
+the attributes ``figure_``, ``ax_`` and ``lines_``.  matplotlib is imported
+only when plotting and is an optional dependency: ``pip install skinit[plot]``.
+"""
+
+import numpy as np
+from sklearn.utils._optional_dependencies import check_matplotlib_support
+
+__all__ = ["LayerStatisticsDisplay", "LossCurveDisplay", "TrainingRecordDisplay"]
+
+
+def _check_matplotlib_support(caller_name):
+    """Raise an ImportError that says how to install skinit's plotting extra."""
+    try:
+        check_matplotlib_support(caller_name)
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller_name} requires matplotlib. Install it with "
+            "`pip install skinit[plot]` (or `pip install matplotlib`)."
+        ) from exc
+
+
+def _estimator_name(estimator):
+    """A short label of an estimator's initialization, e.g. ``'normal x10'``."""
+    initializer = getattr(estimator, "initializer", None)
+    if initializer is None:
+        return type(estimator).__name__
+    if not isinstance(initializer, str):
+        initializer = getattr(initializer, "__name__", type(initializer).__name__)
+    scale = getattr(estimator, "scale", 1.0)
+    if isinstance(scale, str):
+        return f"{initializer} ({scale})"
+    return initializer if scale == 1 else f"{initializer} x{scale:g}"
+
+
+def _names(names, items, default):
+    if names is None:
+        return [default(item) for item in items]
+    names = list(names)
+    if len(names) != len(items):
+        raise ValueError(f"Got {len(names)} names for {len(items)} items.")
+    return names
+
+
+def _axes(ax, n_panels, *, sharey=False, panel_size=(4.5, 3.6)):
+    """``n_panels`` Axes: new ones in a row, or those of ``ax`` (flattened)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        figure, ax = plt.subplots(
+            1, n_panels, figsize=(panel_size[0] * n_panels, panel_size[1]),
+            sharey=sharey, squeeze=False, layout="constrained",
+        )
+    axes = np.empty(np.size(ax), dtype=object)
+    axes[:] = list(np.ravel(np.asarray(ax, dtype=object)))
+    if len(axes) != n_panels:
+        raise ValueError(f"Expected {n_panels} Axes, got {len(axes)}.")
+    return axes
+
+
+def _squeezed(axes):
+    """An Axes for a single panel, else the array, as ``plt.subplots`` squeezes."""
+    return axes[0] if len(axes) == 1 else axes
+
+
+def _layer_label(layer, n_layers):
+    return f"layer {layer}" + (" (output)" if layer == n_layers else "")
+
+
+class LayerStatisticsDisplay:
+    """Per-layer statistics of several networks, side by side.
+
+    One panel per statistic (by default the activation std and the gradient
+    norm ``||dL/dW_l||``), with the layers on the x-axis and one line per
+    network, on a log scale: a signal that shrinks or grows geometrically
+    from layer to layer is a straight line.
+
+    Build it with :meth:`from_estimators` (or :meth:`from_estimator`), or from
+    reports of :func:`skinit.diagnostics.diagnose`, then call :meth:`plot`.
+
+    Parameters
+    ----------
+    reports : list of DiagnosticReport
+        The statistics of each network.
+    names : list of str, default=None
+        The legend label of each network; by default ``report i``.
+
+    Attributes
+    ----------
+    lines_ : ndarray of matplotlib Line2D of shape (n_statistics, n_reports)
+        The lines, one per statistic and network.
+    ax_ : matplotlib Axes or ndarray of Axes
+        The panels: one Axes if one statistic is plotted, else an array with
+        one per statistic.
+    figure_ : matplotlib Figure
+        The figure of the panels.
+
+    See Also
+    --------
+    skinit.diagnostics.diagnose : The statistics plotted.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skinit import InitMLPClassifier
+    >>> from skinit.datasets import load_circles
+    >>> from skinit.diagnostics import LayerStatisticsDisplay
+    >>> X, y, _, _ = load_circles()
+    >>> configs = [InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd",
+    ...                              initializer="normal", scale=scale,
+    ...                              random_state=3) for scale in (0.01, 1, 10)]
+    >>> display = LayerStatisticsDisplay.from_estimators(configs, X, y, at="init")
+    >>> display.lines_.shape
+    (2, 3)
+    >>> display.ax_[1].get_ylabel()
+    'gradient norm ||dL/dW||'
+    """
+
+    def __init__(self, reports, *, names=None):
+        self.reports = list(reports)
+        if names is None:
+            names = [f"report {i}" for i in range(len(self.reports))]
+        self.names = _names(names, self.reports, None)
+
+    def plot(
+        self, ax=None, *, statistics=("activation_std", "gradient_norm"),
+        yscale="log", line_kw=None,
+    ):
+        """Plot the statistics.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or array-like of Axes, default=None
+            One Axes per statistic; by default a new figure with a row of
+            panels.
+        statistics : str or tuple of str, default=("activation_std", \
+"gradient_norm")
+            Per-layer statistics of
+            :class:`~skinit.diagnostics.DiagnosticReport`, one panel each.
+        yscale : str, default="log"
+            Scale of the y-axes ('log', 'linear', 'symlog', ...).  Zero values
+            are not drawn on a log scale.
+        line_kw : dict, default=None
+            Keyword arguments of ``Axes.plot``.
+
+        Returns
+        -------
+        display : LayerStatisticsDisplay
+            The display, with ``lines_``, ``ax_`` and ``figure_`` set.
+        """
+        _check_matplotlib_support(f"{type(self).__name__}.plot")
+        from skinit.diagnostics import LAYER_STATISTICS, STATISTIC_LABELS
+
+        statistics = (statistics,) if isinstance(statistics, str) else tuple(statistics)
+        for name in statistics:
+            if name not in LAYER_STATISTICS:
+                raise ValueError(
+                    f"Unknown per-layer statistic {name!r}; choose from "
+                    f"{', '.join(LAYER_STATISTICS)}."
+                )
+        line_kw = {"marker": "o", **(line_kw or {})}
+        axes = _axes(ax, len(statistics))
+        lines = np.empty((len(statistics), len(self.reports)), dtype=object)
+        for j, (name, axis) in enumerate(zip(statistics, axes)):
+            n_layers = 0
+            for k, (report, label) in enumerate(zip(self.reports, self.names)):
+                values = getattr(report, name)
+                n_layers = max(n_layers, len(values))
+                layers = np.arange(1, len(values) + 1)
+                (lines[j, k],) = axis.plot(layers, values, label=label, **line_kw)
+            axis.set_yscale(yscale)
+            axis.set_xticks(np.arange(1, n_layers + 1))
+            axis.set_xticklabels(
+                [str(i) for i in range(1, n_layers)] + [f"{n_layers}\n(output)"]
+            )
+            axis.set_xlabel("layer")
+            axis.set_ylabel(STATISTIC_LABELS[name])
+        axes[0].legend()
+        self.lines_ = lines
+        self.ax_ = _squeezed(axes)
+        self.figure_ = axes[0].figure
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, X, y, *, at="auto", name=None, ax=None, **kwargs
+    ):
+        """Plot the per-layer statistics of one estimator.
+
+        Parameters
+        ----------
+        estimator : InitMLPClassifier
+            Fitted, or only a configuration (see
+            :func:`skinit.diagnostics.diagnose`).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data the statistics are measured on.
+        y : array-like of shape (n_samples,)
+            Its labels.
+        at : {'auto', 'init', 'fitted'}, default='auto'
+            Which weights, as in :func:`skinit.diagnostics.diagnose`.
+        name : str, default=None
+            Legend label; by default the initializer and scale.
+        ax : matplotlib Axes or array-like of Axes, default=None
+            One Axes per statistic.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot`.
+
+        Returns
+        -------
+        display : LayerStatisticsDisplay
+        """
+        return cls.from_estimators(
+            [estimator], X, y, at=at, names=None if name is None else [name], ax=ax,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_estimators(
+        cls, estimators, X, y, *, at="auto", names=None, ax=None, **kwargs
+    ):
+        """Plot the per-layer statistics of several estimators side by side.
+
+        Parameters
+        ----------
+        estimators : list of InitMLPClassifier
+            Fitted, or only configurations (see
+            :func:`skinit.diagnostics.diagnose`).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data the statistics are measured on.
+        y : array-like of shape (n_samples,)
+            Its labels.
+        at : {'auto', 'init', 'fitted'}, default='auto'
+            Which weights, as in :func:`skinit.diagnostics.diagnose`.
+        names : list of str, default=None
+            Legend labels; by default each initializer and scale.
+        ax : matplotlib Axes or array-like of Axes, default=None
+            One Axes per statistic.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot` (``statistics``, ``yscale``,
+            ``line_kw``).
+
+        Returns
+        -------
+        display : LayerStatisticsDisplay
+        """
+        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
+        from skinit.diagnostics import diagnose
+
+        estimators = list(estimators)
+        names = _names(names, estimators, _estimator_name)
+        reports = [diagnose(estimator, X, y, at=at) for estimator in estimators]
+        return cls(reports, names=names).plot(ax=ax, **kwargs)
+
+
+class TrainingRecordDisplay:
+    """A diagnostic statistic over training, one line per layer.
+
+    Plots a statistic of the ``training_record_`` of estimators fitted with
+    ``record_every`` -- by default the gradient norm ``||dL/dW_l||`` of each
+    layer -- against the iteration, one panel per estimator (sharing the
+    y-axis), on a log scale.
+
+    Parameters
+    ----------
+    records : list of TrainingRecord
+        The records to plot.
+    names : list of str, default=None
+        The title of each panel; by default none.
+    statistic : str, default="gradient_norm"
+        A statistic of :class:`~skinit.diagnostics.TrainingRecord`: a
+        per-layer one (one line per layer) or a network one such as ``'loss'``
+        (one line).
+
+    Attributes
+    ----------
+    lines_ : ndarray of matplotlib Line2D of shape (n_records, n_lines)
+        The lines of each panel (``n_lines`` is the number of layers for a
+        per-layer statistic, else 1).
+    ax_ : matplotlib Axes or ndarray of Axes
+        The panels: one Axes for a single record, else an array.
+    figure_ : matplotlib Figure
+        The figure of the panels.
+
+    See Also
+    --------
+    LossCurveDisplay : Loss curves of several estimators.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skinit import InitMLPClassifier
+    >>> from skinit.datasets import load_circles
+    >>> from skinit.diagnostics import TrainingRecordDisplay
+    >>> X, y, _, _ = load_circles()
+    >>> clf = InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd", tol=0,
+    ...                         learning_rate_init=0.01, max_iter=200,
+    ...                         initializer="he_normal", record_every=10,
+    ...                         random_state=3).fit(X, y)
+    >>> display = TrainingRecordDisplay.from_estimator(clf)
+    >>> len(display.ax_.get_lines())
+    3
+    >>> display.ax_.get_xlabel()
+    'iteration'
+    """
+
+    def __init__(self, records, *, names=None, statistic="gradient_norm"):
+        self.records = list(records)
+        self.names = None if names is None else _names(names, self.records, None)
+        self.statistic = statistic
+
+    def plot(self, ax=None, *, yscale="log", line_kw=None):
+        """Plot the statistic over training.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or array-like of Axes, default=None
+            One Axes per record; by default a new figure with a row of panels
+            sharing the y-axis.
+        yscale : str, default="log"
+            Scale of the y-axes.
+        line_kw : dict, default=None
+            Keyword arguments of ``Axes.plot``.
+
+        Returns
+        -------
+        display : TrainingRecordDisplay
+            The display, with ``lines_``, ``ax_`` and ``figure_`` set.
+        """
+        _check_matplotlib_support(f"{type(self).__name__}.plot")
+        from skinit.diagnostics import (
+            LAYER_STATISTICS,
+            NETWORK_STATISTICS,
+            STATISTIC_LABELS,
+        )
+
+        name = self.statistic
+        if name not in LAYER_STATISTICS + NETWORK_STATISTICS:
+            raise ValueError(
+                f"Unknown statistic {name!r}; choose from "
+                f"{', '.join(LAYER_STATISTICS + NETWORK_STATISTICS)}."
+            )
+        per_layer = name in LAYER_STATISTICS
+        axes = _axes(ax, len(self.records), sharey=True)
+        n_lines = max(
+            (len(rec.layer_units) - 1 if per_layer else 1 for rec in self.records),
+            default=0,
+        )
+        lines = np.full((len(self.records), n_lines), None, dtype=object)
+        for k, (record, axis) in enumerate(zip(self.records, axes)):
+            values = getattr(record, name)
+            if per_layer:
+                n_layers = values.shape[1]
+                for layer in range(n_layers):
+                    (lines[k, layer],) = axis.plot(
+                        record.iterations, values[:, layer],
+                        label=_layer_label(layer + 1, n_layers), **(line_kw or {}),
+                    )
+                axis.legend()
+            else:
+                (lines[k, 0],) = axis.plot(
+                    record.iterations, values, label=name, **(line_kw or {})
+                )
+            axis.set_yscale(yscale)
+            axis.set_xlabel("iteration")
+            axis.set_ylabel(STATISTIC_LABELS[name])
+            if self.names is not None:
+                axis.set_title(self.names[k])
+        self.lines_ = lines
+        self.ax_ = _squeezed(axes)
+        self.figure_ = axes[0].figure
+        return self
+
+    @staticmethod
+    def _record(estimator):
+        record = getattr(estimator, "training_record_", None)
+        if record is None:
+            raise ValueError(
+                f"{type(estimator).__name__} has no training record: fit it with "
+                "record_every set and a stochastic solver ('gd', 'sgd' or 'adam')."
+            )
+        return record
+
+    @classmethod
+    def from_estimator(
+        cls, estimator, *, statistic="gradient_norm", name=None, ax=None, **kwargs
+    ):
+        """Plot a statistic of one estimator's training record.
+
+        Parameters
+        ----------
+        estimator : InitMLPClassifier
+            Fitted with ``record_every``.
+        statistic : str, default="gradient_norm"
+            The statistic, see :class:`TrainingRecordDisplay`.
+        name : str, default=None
+            Title of the panel; none by default.
+        ax : matplotlib Axes, default=None
+            Where to plot; by default a new figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot` (``yscale``, ``line_kw``).
+
+        Returns
+        -------
+        display : TrainingRecordDisplay
+        """
+        _check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        display = cls(
+            [cls._record(estimator)], names=None if name is None else [name],
+            statistic=statistic,
+        )
+        return display.plot(ax=ax, **kwargs)
+
+    @classmethod
+    def from_estimators(
+        cls, estimators, *, statistic="gradient_norm", names=None, ax=None, **kwargs
+    ):
+        """Plot a statistic of several training records, one panel each.
+
+        Parameters
+        ----------
+        estimators : list of InitMLPClassifier
+            Fitted with ``record_every``.
+        statistic : str, default="gradient_norm"
+            The statistic, see :class:`TrainingRecordDisplay`.
+        names : list of str, default=None
+            Panel titles; by default each initializer and scale.
+        ax : array-like of matplotlib Axes, default=None
+            One Axes per estimator; by default a new figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot` (``yscale``, ``line_kw``).
+
+        Returns
+        -------
+        display : TrainingRecordDisplay
+        """
+        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
+        estimators = list(estimators)
+        display = cls(
+            [cls._record(estimator) for estimator in estimators],
+            names=_names(names, estimators, _estimator_name),
+            statistic=statistic,
+        )
+        return display.plot(ax=ax, **kwargs)
+
+
+class LossCurveDisplay:
+    """Training loss curves of several estimators on one Axes.
+
+    Plots each estimator's ``loss_curve_`` (the loss at each iteration of a
+    stochastic solver) against the iteration, on a log scale by default.
+
+    Parameters
+    ----------
+    loss_curves : list of array-like
+        The loss of each iteration, one curve per estimator.
+    names : list of str, default=None
+        The legend labels; by default ``curve i``.
+
+    Attributes
+    ----------
+    lines_ : ndarray of matplotlib Line2D of shape (n_curves,)
+        One line per curve.
+    ax_ : matplotlib Axes
+        The Axes plotted on.
+    figure_ : matplotlib Figure
+        Its figure.
+
+    See Also
+    --------
+    TrainingRecordDisplay : Other statistics over training.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skinit import InitMLPClassifier
+    >>> from skinit.datasets import load_circles
+    >>> from skinit.diagnostics import LossCurveDisplay
+    >>> X, y, _, _ = load_circles()
+    >>> fitted = [InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd", tol=0,
+    ...                             learning_rate_init=0.01, max_iter=100,
+    ...                             initializer=initializer,
+    ...                             random_state=3).fit(X, y)
+    ...           for initializer in ("he_normal", "glorot_uniform")]
+    >>> display = LossCurveDisplay.from_estimators(fitted)
+    >>> [line.get_label() for line in display.lines_]
+    ['he_normal', 'glorot_uniform']
+    """
+
+    def __init__(self, loss_curves, *, names=None):
+        self.loss_curves = [np.asarray(curve, dtype=float) for curve in loss_curves]
+        if names is None:
+            names = [f"curve {i}" for i in range(len(self.loss_curves))]
+        self.names = _names(names, self.loss_curves, None)
+
+    def plot(self, ax=None, *, yscale="log", line_kw=None):
+        """Plot the loss curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to plot; by default a new figure.
+        yscale : str, default="log"
+            Scale of the y-axis.
+        line_kw : dict, default=None
+            Keyword arguments of ``Axes.plot``.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The display, with ``lines_``, ``ax_`` and ``figure_`` set.
+        """
+        _check_matplotlib_support(f"{type(self).__name__}.plot")
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        lines = np.empty(len(self.loss_curves), dtype=object)
+        for k, (curve, name) in enumerate(zip(self.loss_curves, self.names)):
+            (lines[k],) = ax.plot(
+                np.arange(1, len(curve) + 1), curve, label=name, **(line_kw or {})
+            )
+        ax.set_yscale(yscale)
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("training loss")
+        ax.legend()
+        self.lines_ = lines
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, *, name=None, ax=None, **kwargs):
+        """Plot the loss curve of one fitted estimator.
+
+        Parameters
+        ----------
+        estimator : InitMLPClassifier
+            Fitted with a stochastic solver ('gd', 'sgd' or 'adam').
+        name : str, default=None
+            Legend label; by default the initializer and scale.
+        ax : matplotlib Axes, default=None
+            Where to plot; by default a new figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot` (``yscale``, ``line_kw``).
+
+        Returns
+        -------
+        display : LossCurveDisplay
+        """
+        return cls.from_estimators(
+            [estimator], names=None if name is None else [name], ax=ax, **kwargs
+        )
+
+    @classmethod
+    def from_estimators(cls, estimators, *, names=None, ax=None, **kwargs):
+        """Plot the loss curves of several fitted estimators.
+
+        Parameters
+        ----------
+        estimators : list of InitMLPClassifier
+            Fitted with a stochastic solver ('gd', 'sgd' or 'adam').
+        names : list of str, default=None
+            Legend labels; by default each initializer and scale.
+        ax : matplotlib Axes, default=None
+            Where to plot; by default a new figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot` (``yscale``, ``line_kw``).
+
+        Returns
+        -------
+        display : LossCurveDisplay
+        """
+        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
+        estimators = list(estimators)
+        curves = []
+        for estimator in estimators:
+            curve = getattr(estimator, "loss_curve_", None)
+            if curve is None:
+                raise ValueError(
+                    f"{type(estimator).__name__} has no loss_curve_: fit it with a "
+                    "stochastic solver ('gd', 'sgd' or 'adam')."
+                )
+            curves.append(curve)
+        names = _names(names, estimators, _estimator_name)
+        return cls(curves, names=names).plot(ax=ax, **kwargs)
