@@ -1,5 +1,6 @@
 """Multi-layer perceptrons whose weight initialization is a hyperparameter."""
 
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -41,6 +42,21 @@ from skinit.initializers import (
 )
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
+
+
+@dataclass
+class _FitPlan:
+    """A fit, ready to train: what ``_plan_fit`` prepared for the engine.
+
+    ``config`` is None for 'lbfgs', which is never stacked.
+    """
+
+    architecture: Architecture
+    params: StackedParameters
+    data: StackedData
+    config: StochasticConfig = None
+    state: TrainingState = None
+    random_state: object = None
 
 
 def _stacked(X):
@@ -97,6 +113,48 @@ class BaseInitMLP(BaseEstimator):
         self._training_state = None
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        plan = self._plan_fit(X, y, sample_weight, incremental)
+        if plan.config is None:
+            params, self.loss_, self.n_iter_ = fit_lbfgs(
+                plan.architecture,
+                plan.params,
+                plan.data,
+                self.alpha,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+            )
+            return self._complete_fit(params)
+        on_epoch = None
+        if self.record_every is not None:
+            # Imported here: diagnostics cost nothing unless asked for.
+            from skinit.diagnostics import _training_recorder
+
+            on_epoch, self.training_record_ = _training_recorder(
+                self, plan.architecture, plan.data, self.record_every
+            )
+        params, n_iter = fit_stochastic(
+            plan.architecture,
+            plan.params,
+            plan.data,
+            plan.config,
+            Hyperparameters.from_estimators([self]),
+            plan.state,
+            [plan.random_state],
+            score=self._validation_score,
+            incremental=incremental,
+            verbose=bool(self.verbose),
+            on_epoch=on_epoch,
+        )
+        return self._complete_fit(params, int(n_iter[0]), plan.state)
+
+    def _plan_fit(self, X, y, sample_weight, incremental):
+        """Everything a fit does before training; returns a ``_FitPlan``.
+
+        Validates the data, draws the initial network (first pass), makes the
+        early-stopping split and lays the data out for the engine.  The fused
+        search plans many fits this way and trains them stacked.
+        """
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
@@ -110,48 +168,22 @@ class BaseInitMLP(BaseEstimator):
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X, y, layer_units, random_state)
-
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
         params = StackedParameters.from_layers(
             layer_units, [self.coefs_], [self.intercepts_], X.dtype
         )
-        if self.solver in STOCHASTIC_SOLVERS:
-            params = self._fit_stochastic(
-                architecture, params, X, y, sample_weight, random_state, incremental
-            )
-        else:
+        if self.solver not in STOCHASTIC_SOLVERS:
             data = StackedData.from_arrays(
                 _stacked(X),
                 y.astype(X.dtype)[None],
                 None if sample_weight is None else sample_weight[None],
             )
-            params, self.loss_, self.n_iter_ = fit_lbfgs(
-                architecture,
-                params,
-                data,
-                self.alpha,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-            )
-        self.coefs_, self.intercepts_ = params.network(0)
-        if not np.isfinite(params.flat).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
-        return self
+            return _FitPlan(architecture, params, data)
 
-    def _fit_stochastic(
-        self, architecture, params, X, y, sample_weight, random_state, incremental
-    ):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        state = self._training_state
-        if state is None:
-            state = TrainingState.new(params, self.early_stopping)
-            self._training_state = state
-
+        if self._training_state is None:
+            self._training_state = TrainingState.new(params, self.early_stopping)
         sample_weight_val = X_val = y_val = None
         if self.early_stopping:
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
@@ -189,40 +221,36 @@ class BaseInitMLP(BaseEstimator):
             nesterovs_momentum=self.nesterovs_momentum,
             early_stopping=self.early_stopping,
         )
-        on_epoch = None
-        if self.record_every is not None:
-            # Imported here: diagnostics cost nothing unless asked for.
-            from skinit.diagnostics import _training_recorder
-
-            on_epoch, self.training_record_ = _training_recorder(
-                self, architecture, data, self.record_every
-            )
-        params, n_iter = fit_stochastic(
-            architecture,
-            params,
-            data,
-            config,
-            Hyperparameters.from_estimators([self]),
-            state,
-            [random_state],
-            score=self._validation_score,
-            incremental=incremental,
-            verbose=bool(self.verbose),
-            on_epoch=on_epoch,
+        return _FitPlan(
+            architecture, params, data, config, self._training_state, random_state
         )
-        self.n_iter_ = int(n_iter[0])
-        self.t_ = int(state.t[0])
-        self.loss_curve_ = state.loss_curves[0]
-        self.loss_ = self.loss_curve_[-1]
-        if self.early_stopping:
-            self.validation_scores_ = state.validation_scores[0]
-            self.best_validation_score_ = float(state.best_validation_score[0])
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = float(state.best_loss[0])
-        return params
+
+    def _complete_fit(self, params, n_iter=None, state=None):
+        """Store the trained network ``params`` (K = 1) and the training record.
+
+        ``state`` is the stochastic solvers' ``TrainingState`` of this network.
+        """
+        if state is not None:
+            self._training_state = state
+            self.n_iter_ = n_iter
+            self.t_ = int(state.t[0])
+            self.loss_curve_ = state.loss_curves[0]
+            self.loss_ = self.loss_curve_[-1]
+            if self.early_stopping:
+                self.validation_scores_ = state.validation_scores[0]
+                self.best_validation_score_ = float(state.best_validation_score[0])
+                self.best_loss_ = None
+            else:
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+                self.best_loss_ = float(state.best_loss[0])
+        self.coefs_, self.intercepts_ = params.network(0)
+        if not np.isfinite(params.flat).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

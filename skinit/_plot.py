@@ -137,7 +137,8 @@ class LayerStatisticsDisplay:
         ----------
         ax : matplotlib Axes or array-like of Axes, default=None
             One Axes per statistic; by default a new figure with a row of
-            panels.
+            panels and the legend to their right.  With ``ax`` given, the
+            legend is in the first panel.
         statistics : str or tuple of str, default=("activation_std", \
 "gradient_norm")
             Per-layer statistics of
@@ -180,7 +181,11 @@ class LayerStatisticsDisplay:
             )
             axis.set_xlabel("layer")
             axis.set_ylabel(STATISTIC_LABELS[name])
-        axes[0].legend()
+        if ax is None:
+            # A new figure: the legend goes to its right, off the lines.
+            axes[0].figure.legend(handles=list(lines[0]), loc="outside right upper")
+        else:
+            axes[0].legend()
         self.lines_ = lines
         self.ax_ = _squeezed(axes)
         self.figure_ = axes[0].figure
@@ -361,7 +366,8 @@ class TrainingRecordDisplay:
                         record.iterations, values[:, layer],
                         label=_layer_label(layer + 1, n_layers), **(line_kw or {}),
                     )
-                axis.legend()
+                if k == 0:
+                    axis.legend()
             else:
                 (lines[k, 0],) = axis.plot(
                     record.iterations, values, label=name, **(line_kw or {})

@@ -241,8 +241,10 @@ order, so that a seed gives the same network whatever else is chosen:
   layer starts at zero.
 - ``zeros``, ``ones``, ``identity`` and ``keras``'s biases draw nothing.
 - A bias initializer that draws (see :func:`available_bias_initializers`)
-  draws right after its layer's weights.  A preset whose biases are replaced
-  still draws them, so the weights do not depend on the bias choice.
+  draws right after its layer's weights.  The presets' weights never depend
+  on the bias choice: a random bias initializer draws in place of the
+  preset's biases (the same number of draws), and with a constant one the
+  preset still draws its biases and discards them.
 
 LSUV
 ----
@@ -336,41 +338,41 @@ _TRUNCATION_MASS = float(erf(np.sqrt(2.0)))
 
 # ---------------------------------------------------------------- the schemes
 # A draw function takes (fan_in, fan_out, random_state, activation) and returns
-# the float64 weights of shape (fan_in, fan_out) and the preset's own float64
-# biases, or None for the schemes that leave the biases to the bias initializer.
+# the float64 weights of shape (fan_in, fan_out).  The presets' biases are drawn
+# by their bias initializer, right after the weights (see _draw_unscaled).
+
+
+def _sklearn_bound(fan_in, fan_out, activation):
+    factor = 2.0 if activation == "logistic" else 6.0
+    return np.sqrt(factor / (fan_in + fan_out))
 
 
 def _sklearn(fan_in, fan_out, random_state, activation):
-    factor = 2.0 if activation == "logistic" else 6.0
-    bound = np.sqrt(factor / (fan_in + fan_out))
-    coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
-    intercept = random_state.uniform(-bound, bound, fan_out)
-    return coef, intercept
+    bound = _sklearn_bound(fan_in, fan_out, activation)
+    return random_state.uniform(-bound, bound, (fan_in, fan_out))
 
 
 def _torch(fan_in, fan_out, random_state, activation):
     bound = 1.0 / np.sqrt(fan_in)
-    coef = random_state.uniform(-bound, bound, (fan_out, fan_in)).T
-    intercept = random_state.uniform(-bound, bound, fan_out)
-    return coef, intercept
+    return random_state.uniform(-bound, bound, (fan_out, fan_in)).T
 
 
 def _constant(value):
     def draw(fan_in, fan_out, random_state, activation):
-        return np.full((fan_in, fan_out), value, dtype=np.float64), None
+        return np.full((fan_in, fan_out), value, dtype=np.float64)
 
     return draw
 
 
 def _normal(fan_in, fan_out, random_state, activation):
     # No multiplication by a unit std: the draw is exactly numpy's randn.
-    return random_state.randn(fan_out, fan_in).T, None
+    return random_state.randn(fan_out, fan_in).T
 
 
 def _normal_with_std(std_of_fans):
     def draw(fan_in, fan_out, random_state, activation):
         std = std_of_fans(fan_in, fan_out)
-        return random_state.randn(fan_out, fan_in).T * std, None
+        return random_state.randn(fan_out, fan_in).T * std
 
     return draw
 
@@ -378,7 +380,7 @@ def _normal_with_std(std_of_fans):
 def _uniform_with_bound(bound_of_fans):
     def draw(fan_in, fan_out, random_state, activation):
         bound = bound_of_fans(fan_in, fan_out)
-        return random_state.uniform(-bound, bound, (fan_out, fan_in)).T, None
+        return random_state.uniform(-bound, bound, (fan_out, fan_in)).T
 
     return draw
 
@@ -396,13 +398,13 @@ def _truncated_with_std(std_of_fans):
 
     def draw(fan_in, fan_out, random_state, activation):
         std = std_of_fans(fan_in, fan_out) / TRUNCATED_STD
-        return _standard_truncated_normal(random_state, (fan_out, fan_in)).T * std, None
+        return _standard_truncated_normal(random_state, (fan_out, fan_in)).T * std
 
     return draw
 
 
 def _truncated_normal(fan_in, fan_out, random_state, activation):
-    return _standard_truncated_normal(random_state, (fan_out, fan_in)).T, None
+    return _standard_truncated_normal(random_state, (fan_out, fan_in)).T
 
 
 def _orthogonal(fan_in, fan_out, random_state, activation):
@@ -413,11 +415,11 @@ def _orthogonal(fan_in, fan_out, random_state, activation):
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))
     # ``q`` is (fan_out, fan_in) in PyTorch's layout, or its transpose if wide.
-    return (q if wide else q.T), None
+    return q if wide else q.T
 
 
 def _identity(fan_in, fan_out, random_state, activation):
-    return np.eye(fan_in, fan_out), None
+    return np.eye(fan_in, fan_out)
 
 
 def _sparse(fan_in, fan_out, random_state, activation):
@@ -426,7 +428,7 @@ def _sparse(fan_in, fan_out, random_state, activation):
     keys = random_state.random_sample((fan_out, fan_in))
     zero_rows = np.argsort(keys, axis=0, kind="stable")[:n_zeros]
     coef[zero_rows, np.arange(fan_in)] = 0.0
-    return coef.T, None
+    return coef.T
 
 
 def _fan_avg(factor):
@@ -528,8 +530,7 @@ def _bias_small_constant(fan_in, fan_out, random_state, activation):
 
 
 def _bias_sklearn(fan_in, fan_out, random_state, activation):
-    factor = 2.0 if activation == "logistic" else 6.0
-    bound = np.sqrt(factor / (fan_in + fan_out))
+    bound = _sklearn_bound(fan_in, fan_out, activation)
     return random_state.uniform(-bound, bound, fan_out)
 
 
@@ -545,6 +546,9 @@ _BIAS_SCHEMES = {
     "sklearn": _bias_sklearn,
     "torch": _bias_torch,
 }
+# The bias initializers that draw: each draws exactly ``fan_out`` uniform
+# numbers, which is what lets one replace a preset's own bias draw.
+_RANDOM_BIASES = ("sklearn", "torch")
 
 
 def available_bias_initializers():
@@ -562,12 +566,14 @@ def available_bias_initializers():
     - ``'torch'``: ``U(-b, b)``, ``b = 1 / sqrt(fan_in)`` -- PyTorch's
       ``nn.Linear`` biases.
 
-    A random bias initializer draws right after its layer's weights (with
-    ``initializer='sklearn'`` and ``bias_initializer='sklearn'``, or the same
-    with ``'torch'``, that is the preset's own draw: the same as ``'auto'``).
-    A preset whose biases are replaced still draws them, so that the weights
-    stay the same whatever the bias choice.  Biases are never multiplied by
-    ``scale``.
+    A random bias initializer draws right after its layer's weights, so with
+    a non-preset scheme it shifts the draws of the following layers.  The
+    presets ``'sklearn'`` and ``'torch'`` keep their weights whatever the
+    bias choice: a random bias initializer draws in place of the preset's own
+    biases (every one draws exactly ``fan_out`` numbers; ``'auto'`` and the
+    preset's own name give the preset's biases), and with a constant one the
+    preset still draws its biases and discards them.  Biases are never
+    multiplied by ``scale``.
 
     Returns
     -------
@@ -718,16 +724,19 @@ def _draw_unscaled(entry, fan_in, fan_out, random_state, activation, dtype, bias
     """One layer's float64 ``(coef, intercept)`` before ``scale``."""
     if callable(entry):
         coef = _call_user_initializer(entry, fan_in, fan_out, random_state, dtype)
-        own_bias, intercept = None, None
+        own_bias = None
     else:
         scheme = _SCHEMES[entry]
-        coef, intercept = scheme.draw(fan_in, fan_out, random_state, activation)
+        coef = scheme.draw(fan_in, fan_out, random_state, activation)
         own_bias = scheme.own_bias
     if bias == "auto":
-        if intercept is None:
-            intercept = np.zeros(fan_out)
-    elif bias != own_bias:
-        intercept = _BIAS_SCHEMES[bias](fan_in, fan_out, random_state, activation)
+        bias = own_bias or "zeros"
+    if own_bias is not None and bias not in _RANDOM_BIASES:
+        # The preset still draws its biases, and discards them, so that its
+        # weights do not depend on the bias choice.  A random bias initializer
+        # draws in their place: every one draws exactly ``fan_out`` numbers.
+        _BIAS_SCHEMES[own_bias](fan_in, fan_out, random_state, activation)
+    intercept = _BIAS_SCHEMES[bias](fan_in, fan_out, random_state, activation)
     return coef, intercept
 
 
