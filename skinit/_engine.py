@@ -110,36 +110,39 @@ class StackedParameters:
 
 
 def extend_inputs(X):
-    """Append the column of ones that multiplies the first layer's biases.
+    """Lay out inputs for the engine, with the row of ones the biases multiply.
 
-    ``X`` is ``(K, n, n_features)`` or a list of ``K`` sparse matrices; the
-    result has ``n_features + 1`` columns and is what the engine trains on.
+    ``X`` is sample-major, ``(K, n, n_features)``, or a list of ``K`` sparse
+    matrices.  Dense inputs become feature-major ``(K, n_features + 1, n)``
+    (a transposed operand would make the first layer's matmul several times
+    slower); sparse ones stay sample-major, with a column of ones appended.
     """
     if isinstance(X, list):
         return [
             sp.hstack([m, np.ones((m.shape[0], 1), dtype=m.dtype)], format="csr")
             for m in X
         ]
-    ones = np.ones(X.shape[:2] + (1,), dtype=X.dtype)
-    return np.concatenate([X, ones], axis=2)
+    extended = np.ones((X.shape[0], X.shape[2] + 1, X.shape[1]), dtype=X.dtype)
+    extended[:, :-1] = X.transpose(0, 2, 1)
+    return extended
 
 
 def _first_layer(inputs, layer, out):
-    """``layer @ inputs.T`` per network: the first layer's pre-activation."""
+    """``layer @ inputs`` per network: the first layer's pre-activation."""
     if isinstance(inputs, list):
         for k, matrix in enumerate(inputs):
             out[k] = (matrix @ layer[k].T).T
         return out
-    return np.matmul(layer, inputs.transpose(0, 2, 1), out=out)
+    return np.matmul(layer, inputs, out=out)
 
 
 def _first_layer_gradient(inputs, delta, out):
-    """``delta @ inputs`` per network: the first layer's gradient."""
+    """``delta @ inputs.T`` per network: the first layer's gradient."""
     if isinstance(inputs, list):
         for k, matrix in enumerate(inputs):
             out[k] = (matrix.T @ delta[k].T).T
         return out
-    return np.matmul(delta, inputs, out=out)
+    return np.matmul(delta, inputs.transpose(0, 2, 1), out=out)
 
 
 @dataclass
@@ -208,11 +211,15 @@ def predict_output(architecture, params, X):
     ``X`` is ``(K, n, n_features)`` or a list of ``K`` sparse matrices.
     """
     inputs = extend_inputs(X)
-    n_samples = inputs[0].shape[0]
+    n_samples = X[0].shape[0]
     workspace = Workspace(
         params.layer_units, params.flat.shape[0], n_samples, params.flat.dtype
     )
-    return forward(architecture, params, inputs, workspace).transpose(0, 2, 1)
+    # Huge weights saturate the output layer (inf -> probability 1) instead of
+    # warning; a non-finite output is the caller's to report.
+    with np.errstate(over="ignore", invalid="ignore"):
+        output = forward(architecture, params, inputs, workspace)
+    return output.transpose(0, 2, 1)
 
 
 def loss_and_gradient(
@@ -232,8 +239,8 @@ def loss_and_gradient(
     ----------
     architecture : Architecture
     params : StackedParameters
-    inputs : ndarray of shape (K, n, n_features + 1) or list of K sparse matrices
-        The batch, extended with a column of ones (:func:`extend_inputs`).
+    inputs : ndarray of shape (K, n_features + 1, n) or list of K sparse matrices
+        The batch, laid out by :func:`extend_inputs`.
     y : ndarray of shape (K, n_outputs, n)
         Targets, feature-major.
     sample_weight : ndarray of shape (K, n) or None
@@ -286,9 +293,10 @@ def loss_and_gradient(
 class StackedData:
     """Training (and optional validation) samples of each network.
 
-    ``X`` is ``(K, n, n_features + 1)``, or a list of ``K`` sparse matrices,
-    extended by :func:`extend_inputs`; ``y`` is feature-major ``(K, n_outputs,
-    n)`` in the parameters' dtype; ``sample_weight`` is ``(K, n)`` or None.
+    ``X`` is laid out by :func:`extend_inputs` (feature-major ``(K,
+    n_features + 1, n)``, or ``K`` sparse matrices); ``y`` is feature-major
+    ``(K, n_outputs, n)`` in the parameters' dtype; ``sample_weight`` is
+    ``(K, n)`` or None.
     The ``*_val`` fields, laid out alike, are set for early stopping.
     """
 
@@ -326,6 +334,24 @@ class StackedData:
     def n_samples(self):
         return self.y.shape[2]
 
+    @classmethod
+    def concatenate(cls, stacks):
+        """One stack from several, network after network."""
+
+        def join(values):
+            if values[0] is None:
+                return None
+            if isinstance(values[0], list):
+                return [item for value in values for item in value]
+            return np.concatenate(values)
+
+        return cls(
+            *(
+                join([getattr(stack, name) for stack in stacks])
+                for name in cls.__dataclass_fields__
+            )
+        )
+
     def take(self, keep):
         def select(value):
             if value is None:
@@ -339,7 +365,7 @@ class StackedData:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class StochasticConfig:
     """Settings of a stochastic solver shared by all networks of a stack."""
 
@@ -379,6 +405,33 @@ class TrainingState:
             best_params=params.flat.copy() if early_stopping else None,
             loss_curves=[[] for _ in range(n_networks)],
             validation_scores=[[] for _ in range(n_networks)],
+        )
+
+    @classmethod
+    def concatenate(cls, states):
+        """Stack the states of separately planned networks (no optimizer)."""
+        best = [state.best_params for state in states]
+        return cls(
+            **{
+                name: np.concatenate([getattr(state, name) for state in states])
+                for name in _Progress.FIELDS
+            },
+            best_params=None if best[0] is None else np.concatenate(best),
+            loss_curves=[curve for state in states for curve in state.loss_curves],
+            validation_scores=[
+                scores for state in states for scores in state.validation_scores
+            ],
+        )
+
+    def network(self, k):
+        """Network ``k``'s state, as a state of one network (no optimizer)."""
+        return TrainingState(
+            **{name: getattr(self, name)[k : k + 1] for name in _Progress.FIELDS},
+            best_params=None
+            if self.best_params is None
+            else self.best_params[k : k + 1],
+            loss_curves=[self.loss_curves[k]],
+            validation_scores=[self.validation_scores[k]],
         )
 
 
@@ -436,13 +489,16 @@ def make_optimizer(config, hyper, n_params, dtype):
 
 
 def _batch_rows(values, rows, batch):
-    """Samples ``batch`` (a slice, or per-network index arrays) of sample-major data."""
+    """Samples ``batch`` (a slice, or per-network index arrays) of sample weights
+    ``(K, n)`` or of engine inputs (feature-major, or sparse sample-major)."""
     if values is None:
         return None
     if isinstance(values, list):
         if isinstance(batch, slice):
             return [matrix[batch] for matrix in values]
         return [matrix[index] for matrix, index in zip(values, batch)]
+    if values.ndim == 3:
+        return _batch_columns(values, batch)
     if isinstance(batch, slice):
         return values[:, batch]
     return values[rows, batch]

@@ -35,6 +35,7 @@ from skinit._engine import (
     fit_stochastic,
     predict_output,
 )
+from skinit._pretrained import take_pretrained
 from skinit.initializers import (
     available_bias_initializers,
     available_initializers,
@@ -271,6 +272,8 @@ class BaseInitMLP(BaseEstimator):
         self : object
             The trained model.
         """
+        if take_pretrained(self, X, y, sample_weight):
+            return self
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_solver(self):

@@ -6,7 +6,11 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_iris, make_classification, make_multilabel_classification
+from sklearn.datasets import (
+    load_iris,
+    make_classification,
+    make_multilabel_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
@@ -94,7 +98,9 @@ def assert_same_model(ours, theirs, X):
     assert ours.out_activation_ == theirs.out_activation_
     assert ours.t_ == theirs.t_
     assert_array_equal(ours.classes_, theirs.classes_)
-    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+    for mine, reference in zip(
+        ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_
+    ):
         assert mine.shape == reference.shape
         assert mine.dtype == reference.dtype
         assert_allclose(mine, reference, rtol=RTOL, atol=ATOL)
@@ -109,7 +115,9 @@ def assert_same_model(ours, theirs, X):
         if getattr(theirs, name, None) is not None:
             assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=RTOL)
     assert_array_equal(ours.predict(X), theirs.predict(X))
-    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6, atol=1e-10)
+    assert_allclose(
+        ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6, atol=1e-10
+    )
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -123,7 +131,9 @@ def test_fit_equals_scikit_learn(dataset, config):
     assert_same_model(ours, theirs, X)
 
 
-@pytest.mark.parametrize("config", ["adam", "sgd-constant", "lbfgs", "adam-early-stopping"])
+@pytest.mark.parametrize(
+    "config", ["adam", "sgd-constant", "lbfgs", "adam-early-stopping"]
+)
 def test_sample_weight_equals_scikit_learn(config):
     X, y = _imbalanced()
     sample_weight = np.random.RandomState(1).uniform(0.2, 3.0, size=len(y))
@@ -143,8 +153,13 @@ def test_gd_equals_full_batch_sgd():
     no shuffling; iterations count steps."""
     X, y = _circles()
     common = dict(
-        hidden_layer_sizes=(10, 5), learning_rate_init=0.05, max_iter=300,
-        random_state=1, alpha=1e-3, tol=1e-5, n_iter_no_change=5,
+        hidden_layer_sizes=(10, 5),
+        learning_rate_init=0.05,
+        max_iter=300,
+        random_state=1,
+        alpha=1e-3,
+        tol=1e-5,
+        n_iter_no_change=5,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -171,8 +186,13 @@ def test_gd_ignores_mini_batch_parameters():
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_warm_start_equals_scikit_learn(solver):
     X, y = _iris()
-    params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=15, random_state=0,
-                  warm_start=True)
+    params = dict(
+        hidden_layer_sizes=(5,),
+        solver=solver,
+        max_iter=15,
+        random_state=0,
+        warm_start=True,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours, theirs = InitMLPClassifier(**params), MLPClassifier(**params)
@@ -221,7 +241,9 @@ def test_sparse_input_equals_dense():
     X[np.abs(X) < 0.5] = 0
     for solver in ("adam", "lbfgs"):
         dense, _ = _fit_pair(X, y, solver=solver, max_iter=20)
-        sparse_fit, theirs = _fit_pair(sparse.csr_matrix(X), y, solver=solver, max_iter=20)
+        sparse_fit, theirs = _fit_pair(
+            sparse.csr_matrix(X), y, solver=solver, max_iter=20
+        )
         assert_same_model(sparse_fit, theirs, X)
         for a, b in zip(dense.coefs_, sparse_fit.coefs_):
             assert_allclose(a, b, rtol=1e-9, atol=1e-12)

@@ -44,10 +44,14 @@ NOTEBOOK = dict(
         # the multilabel check (scikit-learn's MLPClassifier too); alpha=0.1
         # keeps the probabilities inside (0, 1).
         InitMLPClassifier(solver="lbfgs", alpha=0.1, random_state=0),
-        InitMLPClassifier(solver="gd", learning_rate_init=0.1, max_iter=300, random_state=0),
+        InitMLPClassifier(
+            solver="gd", learning_rate_init=0.1, max_iter=300, random_state=0
+        ),
         InitMLPClassifier(solver="sgd", initializer="glorot_uniform", random_state=0),
         InitMLPClassifier(initializer="he_normal", scale=0.5, random_state=0),
-        InitMLPClassifier(initializer="lecun_uniform", bias_initializer="zeros", random_state=0),
+        InitMLPClassifier(
+            initializer="lecun_uniform", bias_initializer="zeros", random_state=0
+        ),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
@@ -100,7 +104,9 @@ def _notebook_training(weights, X, y, learning_rate, steps):
     ],
 )
 def test_notebook_initial_weights_are_exact(initializer, scale, factor):
-    clf = InitMLPClassifier(**{**NOTEBOOK, "max_iter": 1}, initializer=initializer, scale=scale)
+    clf = InitMLPClassifier(
+        **{**NOTEBOOK, "max_iter": 1}, initializer=initializer, scale=scale
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_TRAIN, Y_TRAIN)
@@ -144,8 +150,14 @@ def test_no_runtime_warnings_at_huge_scale(initializer, solver):
     """Saturated sigmoids must not produce log(0) or overflow warnings, and the
     loss must still be scikit-learn's clipped cross-entropy."""
     clf = InitMLPClassifier(
-        hidden_layer_sizes=(10, 5), solver=solver, initializer=initializer,
-        scale=1e3, max_iter=3, learning_rate_init=1e-3, alpha=0.0, random_state=0,
+        hidden_layer_sizes=(10, 5),
+        solver=solver,
+        initializer=initializer,
+        scale=1e3,
+        max_iter=3,
+        learning_rate_init=1e-3,
+        alpha=0.0,
+        random_state=0,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
@@ -155,7 +167,9 @@ def test_no_runtime_warnings_at_huge_scale(initializer, solver):
     assert np.isfinite(clf.loss_)
     if solver != "lbfgs":
         # The first epoch's loss is the loss of the initial weights.
-        reference = MLPClassifier(hidden_layer_sizes=(10, 5)).fit(X_TRAIN[:20], Y_TRAIN[:20])
+        reference = MLPClassifier(hidden_layer_sizes=(10, 5)).fit(
+            X_TRAIN[:20], Y_TRAIN[:20]
+        )
         reference.coefs_ = clf.init_coefs_
         reference.intercepts_ = clf.init_intercepts_
         if solver == "gd":
@@ -169,8 +183,14 @@ def test_softmax_output_is_stable_at_huge_scale():
     rng = np.random.RandomState(0)
     X = rng.randn(60, 3)
     y = rng.randint(0, 4, 60)
-    clf = InitMLPClassifier(hidden_layer_sizes=(8,), initializer="normal", scale=1e4,
-                            solver="gd", max_iter=2, random_state=0)
+    clf = InitMLPClassifier(
+        hidden_layer_sizes=(8,),
+        initializer="normal",
+        scale=1e4,
+        solver="gd",
+        max_iter=2,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -182,9 +202,16 @@ def test_softmax_output_is_stable_at_huge_scale():
 
 def test_diverging_fit_raises_value_error():
     """A linear network with a huge step overflows: a clear error, no warnings."""
-    clf = InitMLPClassifier(hidden_layer_sizes=(10,), activation="identity", solver="gd",
-                            learning_rate_init=1e3, max_iter=400, tol=0.0,
-                            n_iter_no_change=10**6, random_state=0)
+    clf = InitMLPClassifier(
+        hidden_layer_sizes=(10,),
+        activation="identity",
+        solver="gd",
+        learning_rate_init=1e3,
+        max_iter=400,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -241,29 +268,49 @@ def test_partial_fit_unavailable_for_lbfgs():
 
 def test_partial_fit_rejects_early_stopping():
     with pytest.raises(ValueError, match="early_stopping"):
-        InitMLPClassifier(early_stopping=True).partial_fit(X_TRAIN, Y_TRAIN, classes=[0, 1])
+        InitMLPClassifier(early_stopping=True).partial_fit(
+            X_TRAIN, Y_TRAIN, classes=[0, 1]
+        )
 
 
 def test_grid_search_over_initializer_and_scale():
     search = GridSearchCV(
-        InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd", learning_rate_init=0.1,
-                          max_iter=300, random_state=3),
+        InitMLPClassifier(
+            hidden_layer_sizes=(10, 5),
+            solver="gd",
+            learning_rate_init=0.1,
+            max_iter=300,
+            random_state=3,
+        ),
         {"initializer": ["zeros", "he_normal"], "scale": [0.1, 1.0]},
         cv=3,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X_TRAIN, Y_TRAIN)
-    scores = dict(zip(map(str, search.cv_results_["params"]), search.cv_results_["mean_test_score"]))
+    scores = dict(
+        zip(
+            map(str, search.cv_results_["params"]),
+            search.cv_results_["mean_test_score"],
+        )
+    )
     # Zero weights cannot break the symmetry: chance level whatever the scale.
-    assert scores[str({"initializer": "zeros", "scale": 0.1})] == pytest.approx(0.5, abs=0.02)
+    assert scores[str({"initializer": "zeros", "scale": 0.1})] == pytest.approx(
+        0.5, abs=0.02
+    )
     assert search.best_params_["initializer"] == "he_normal"
 
 
 def test_pipeline_and_pickle_round_trip():
-    model = make_pipeline(StandardScaler(), InitMLPClassifier(hidden_layer_sizes=(6,),
-                                                              initializer="he_uniform",
-                                                              max_iter=50, random_state=0))
+    model = make_pipeline(
+        StandardScaler(),
+        InitMLPClassifier(
+            hidden_layer_sizes=(6,),
+            initializer="he_uniform",
+            max_iter=50,
+            random_state=0,
+        ),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_TRAIN, Y_TRAIN)
@@ -296,8 +343,14 @@ INITIALIZERS = [name for name in available_initializers() if name != "lsuv"]
 )
 def test_scale_multiplies_initial_weights_exactly(hidden, initializer, seed, scale):
     def initial(s):
-        clf = InitMLPClassifier(hidden_layer_sizes=hidden, initializer=initializer,
-                                scale=s, solver="gd", max_iter=1, random_state=seed)
+        clf = InitMLPClassifier(
+            hidden_layer_sizes=hidden,
+            initializer=initializer,
+            scale=s,
+            solver="gd",
+            max_iter=1,
+            random_state=seed,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             clf.fit(X_TRAIN[:30], Y_TRAIN[:30])
@@ -318,14 +371,22 @@ def test_scale_multiplies_initial_weights_exactly(hidden, initializer, seed, sca
     seed=st.integers(0, 2**31 - 1),
 )
 def test_same_random_state_gives_identical_fits(hidden, initializer, solver, seed):
-    clf = InitMLPClassifier(hidden_layer_sizes=hidden, initializer=initializer,
-                            solver=solver, max_iter=5, random_state=seed, batch_size=50)
+    clf = InitMLPClassifier(
+        hidden_layer_sizes=hidden,
+        initializer=initializer,
+        solver=solver,
+        max_iter=5,
+        random_state=seed,
+        batch_size=50,
+    )
     fits = []
     for _ in range(2):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fits.append(clone(clf).fit(X_TRAIN, Y_TRAIN))
-    for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
+    for a, b in zip(
+        fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_
+    ):
         assert_array_equal(a, b)
     assert fits[0].loss_ == fits[1].loss_
 
@@ -333,19 +394,19 @@ def test_same_random_state_gives_identical_fits(hidden, initializer, solver, see
 def test_load_circles_matches_the_notebook_and_leaves_global_state():
     from sklearn.datasets import make_circles
 
-    state = np.random.get_state()
+    state = np.random.get_state()  # noqa: NPY002 -- the notebook uses the global state
     X_train, y_train, X_test, y_test = load_circles()
     assert X_train.shape == (300, 2) and X_test.shape == (100, 2)
-    np.random.seed(1)
+    np.random.seed(1)  # noqa: NPY002 -- the notebook uses the global state
     expected_train = make_circles(n_samples=300, noise=0.05)
-    np.random.seed(2)
+    np.random.seed(2)  # noqa: NPY002 -- the notebook uses the global state
     expected_test = make_circles(n_samples=100, noise=0.05)
-    np.random.set_state(state)
+    np.random.set_state(state)  # noqa: NPY002 -- the notebook uses the global state
     assert_array_equal(X_train, expected_train[0])
     assert_array_equal(y_train, expected_train[1])
     assert_array_equal(X_test, expected_test[0])
     assert_array_equal(y_test, expected_test[1])
-    np.random.set_state(state)
+    np.random.set_state(state)  # noqa: NPY002 -- the notebook uses the global state
     load_circles()
-    after = np.random.get_state()
+    after = np.random.get_state()  # noqa: NPY002 -- the notebook uses the global state
     assert_array_equal(after[1], state[1]) and after[2] == state[2]

@@ -1,0 +1,59 @@
+"""Hand-over of fits trained ahead of time by the fused search.
+
+``InitSearchCV`` trains every candidate x fold at once, then lets scikit-learn's
+own search machinery score them: each ``fit`` that machinery makes finds its
+network already trained here, under a key made of the estimator's parameters
+and its training data, and takes it over instead of training again.  Outside a
+fused search no table is set and ``fit`` trains as usual.
+"""
+
+from contextvars import ContextVar
+
+import joblib
+
+_PRETRAINED = ContextVar("skinit_pretrained_fits", default=None)
+
+
+def fit_key(estimator, X, y, sample_weight):
+    """What identifies a fit: estimator type, parameters and training data."""
+    return joblib.hash(
+        (
+            type(estimator).__qualname__,
+            estimator.get_params(deep=False),
+            X,
+            y,
+            sample_weight,
+        )
+    )
+
+
+def take_pretrained(estimator, X, y, sample_weight):
+    """Give ``estimator`` its pretrained state; False if there is none.
+
+    A fit that failed ahead of time raises its error again here, so that the
+    search records it exactly as it would have recorded it while training.
+    """
+    table = _PRETRAINED.get()
+    if table is None:
+        return False
+    fitted = table.get(fit_key(estimator, X, y, sample_weight))
+    if fitted is None:
+        return False
+    if isinstance(fitted, BaseException):
+        raise fitted
+    vars(estimator).update(vars(fitted))
+    return True
+
+
+class pretrained_fits:
+    """Context manager making ``table`` (key -> fitted estimator) visible to fit."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def __enter__(self):
+        self._token = _PRETRAINED.set(self.table)
+        return self
+
+    def __exit__(self, *exc_info):
+        _PRETRAINED.reset(self._token)

@@ -1,0 +1,496 @@
+"""Fused cross-validated search: every candidate x fold trained as one stack."""
+
+import time
+from collections import defaultdict
+from numbers import Integral
+
+import joblib
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs, parallel_config
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils._param_validation import Interval
+
+from skinit._engine import (
+    Hyperparameters,
+    StackedData,
+    StackedParameters,
+    TrainingState,
+    fit_stochastic,
+)
+from skinit._mlp import STOCHASTIC_SOLVERS, BaseInitMLP
+from skinit._pretrained import fit_key, pretrained_fits
+
+__all__ = ["InitRandomizedSearchCV", "InitSearchCV"]
+
+# At most this many networks train in one stack: measured on the course
+# network, 35-70 stacked networks ran fastest per network (their signals stay
+# in cache), and a chunk is also the unit of work handed to a joblib worker.
+MAX_CHUNK = 64
+# ... and a chunk's buffers stay below this many bytes.
+CHUNK_MEMORY = 256 * 2**20
+
+
+def _last_step(estimator):
+    """The MLP a fused search trains, or None when it cannot fuse."""
+    if isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    return estimator if isinstance(estimator, BaseInitMLP) else None
+
+
+def _stackable(mlp):
+    """Whether this fit can train stacked (else it trains alone, as usual)."""
+    return (
+        mlp.solver in STOCHASTIC_SOLVERS
+        and not mlp.warm_start
+        and mlp.record_every is None
+        and not mlp.verbose
+    )
+
+
+def _network_bytes(plan):
+    """Rough memory of one network of a stack: parameter copies and signals."""
+    data = plan.data
+    n_rows = data.n_samples + (0 if data.y_val is None else data.y_val.shape[2])
+    batch = min(data.n_samples, 200) if plan.config.solver != "gd" else data.n_samples
+    itemsize = plan.params.flat.dtype.itemsize
+    n_params = plan.params.flat.shape[1]
+    signals = 2 * sum(plan.architecture.layer_units[1:]) * max(batch, n_rows)
+    inputs = n_rows * (plan.architecture.layer_units[0] + 1)
+    return itemsize * (8 * n_params + signals + inputs)
+
+
+def _group_key(plan):
+    """What networks must share to train in one stack."""
+    data = plan.data
+    return (
+        tuple(plan.architecture.layer_units),
+        plan.architecture.hidden_activation,
+        plan.architecture.output_activation,
+        plan.config,
+        plan.params.flat.dtype.str,
+        data.n_samples,
+        None if data.y_val is None else data.y_val.shape[2],
+        isinstance(data.X, list),
+        data.sample_weight is None,
+        data.sample_weight_val is None,
+    )
+
+
+def _train_stack(keys, estimators, plans):
+    """Train planned fits as one stack; -> list of (key, fitted or error)."""
+    first = plans[0]
+    state = TrainingState.concatenate([plan.state for plan in plans])
+    params, n_iter = fit_stochastic(
+        first.architecture,
+        StackedParameters(
+            first.architecture.layer_units,
+            np.concatenate([plan.params.flat for plan in plans]),
+        ),
+        StackedData.concatenate([plan.data for plan in plans]),
+        first.config,
+        Hyperparameters.from_estimators(estimators),
+        state,
+        [plan.random_state for plan in plans],
+        score=estimators[0]._validation_score,
+    )
+    results = []
+    for k, (key, estimator) in enumerate(zip(keys, estimators)):
+        network = StackedParameters(params.layer_units, params.flat[k : k + 1].copy())
+        try:
+            estimator._complete_fit(network, int(n_iter[k]), state.network(k))
+        except ValueError as error:  # diverged: the search records its error
+            results.append((key, error))
+        else:
+            results.append((key, estimator))
+    return results
+
+
+def _train_alone(key, estimator, X, y, sample_weight):
+    """An ordinary fit, for what cannot stack; -> [(key, fitted or error)]."""
+    try:
+        estimator.fit(X, y, sample_weight=sample_weight)
+    except Exception as error:
+        return [(key, error)]
+    return [(key, estimator)]
+
+
+def _chunks(n_networks, per_network_bytes, n_workers):
+    """Split ``n_networks`` into near-equal chunks bounded in size and memory."""
+    size = int(min(MAX_CHUNK, max(1, CHUNK_MEMORY // max(per_network_bytes, 1))))
+    n_chunks = max(-(-n_networks // size), min(n_workers, n_networks))
+    bounds = np.linspace(0, n_networks, n_chunks + 1).round().astype(int)
+    return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+class _FusedSearchMixin:
+    """Trains all candidate x fold fits ahead of ``BaseSearchCV.fit``.
+
+    ``fit`` plans every fit the search will make (same clones, parameters,
+    folds and fit parameters as scikit-learn's search), trains the stackable
+    ones in stacks through joblib, then runs scikit-learn's search, whose fits
+    take over the pretrained networks (see ``skinit._pretrained``).  Scores,
+    ranks, refit and ``cv_results_`` therefore come from scikit-learn itself.
+    """
+
+    def fit(self, X, y=None, **params):
+        """Run fit with all sets of parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vectors.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        **params : dict of str -> object
+            Parameters passed to the estimator's ``fit`` (``sample_weight``,
+            or ``<step>__sample_weight`` for a pipeline) and ``groups`` for the
+            cross-validation splitter.
+
+        Returns
+        -------
+        self : object
+            Instance of fitted estimator.
+        """
+        self._validate_params()
+        self._candidate_list = self._candidates()
+        table = self._pretrain(X, y, params)
+        if table is None:
+            return super().fit(X, y, **params)
+        # The fits below only look their networks up: in-process and sequential.
+        with pretrained_fits(table), parallel_config(backend="sequential"):
+            return super().fit(X, y, **params)
+
+    def _run_search(self, evaluate_candidates):
+        evaluate_candidates(self._candidate_list)
+
+    def _fit_parameters(self, params):
+        """Split ``params`` into (sample_weight, groups); None if unsupported."""
+        params = dict(params)
+        groups = params.pop("groups", None)
+        prefix = ""
+        if isinstance(self.estimator, Pipeline):
+            prefix = self.estimator.steps[-1][0] + "__"
+        sample_weight = params.pop(prefix + "sample_weight", None)
+        return None if params else (sample_weight, groups)
+
+    def _pretrain(self, X, y, params):
+        """Train every fit of the search; -> {fit key: fitted estimator or error}.
+
+        Returns None when the estimator is not an InitMLP (or a pipeline ending
+        in one) or fit parameters other than sample weights are passed: the
+        search then runs exactly as scikit-learn's.
+        """
+        fit_parameters = self._fit_parameters(params)
+        if _last_step(self.estimator) is None or fit_parameters is None:
+            return None
+        sample_weight, groups = fit_parameters
+        X, y = indexable(X, y)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, groups))
+        start = time.perf_counter()
+
+        table, groups_of_plans, alone = {}, defaultdict(list), []
+        transformed = {}
+        for candidate in self._candidate_list:
+            estimator = clone(self.estimator).set_params(**clone(candidate, safe=False))
+            mlp = _last_step(estimator)
+            for train, _ in splits:
+                X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+                weight = (
+                    None
+                    if sample_weight is None
+                    else _safe_indexing(sample_weight, train)
+                )
+                if isinstance(estimator, Pipeline):
+                    X_train = self._transform(
+                        estimator, X_train, y_train, train, transformed
+                    )
+                network = clone(mlp)
+                key = fit_key(network, X_train, y_train, weight)
+                if key in table:
+                    continue
+                table[key] = None
+                if not _stackable(network):
+                    alone.append((key, network, X_train, y_train, weight))
+                    continue
+                try:
+                    plan = network._plan_fit(
+                        X_train, y_train, weight, incremental=False
+                    )
+                except Exception as error:
+                    table[key] = error
+                    continue
+                groups_of_plans[_group_key(plan)].append((key, network, plan))
+
+        n_workers = effective_n_jobs(self.n_jobs)
+        tasks = []
+        for members in groups_of_plans.values():
+            chunks = _chunks(len(members), _network_bytes(members[0][2]), n_workers)
+            for chunk in chunks:
+                keys, networks, plans = zip(*members[chunk])
+                tasks.append(
+                    delayed(_train_stack)(list(keys), list(networks), list(plans))
+                )
+            if self.verbose > 0:
+                plan = members[0][2]
+                print(
+                    f"[{type(self).__name__}] stacking {len(members)} fits of "
+                    f"{'-'.join(map(str, plan.architecture.layer_units))} "
+                    f"{plan.architecture.hidden_activation} networks "
+                    f"(solver={plan.config.solver}, {len(chunks)} chunk(s), up to "
+                    f"{int(max(m[1].max_iter for m in members))} iterations)"
+                )
+        tasks += [delayed(_train_alone)(*fit) for fit in alone]
+        if self.verbose > 0 and alone:
+            print(f"[{type(self).__name__}] {len(alone)} fits train one by one")
+        results = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)(tasks)
+        for task_results in results:
+            table.update(task_results)
+        self.n_fused_fits_ = sum(len(members) for members in groups_of_plans.values())
+        self.fused_fit_time_ = time.perf_counter() - start
+        if self.verbose > 0:
+            print(
+                f"[{type(self).__name__}] trained {len(table)} fits in "
+                f"{self.fused_fit_time_:.2f} s ({self.n_fused_fits_} stacked)"
+            )
+        return table
+
+    @staticmethod
+    def _transform(pipeline, X_train, y_train, train, cache):
+        """The pipeline's preprocessing of a fold, fitted as Pipeline.fit does."""
+        preprocessing = pipeline[:-1]
+        key = (joblib.hash(train), fit_key(preprocessing, None, None, None))
+        if key not in cache:
+            cache[key] = clone(preprocessing).fit_transform(X_train, y_train)
+        return cache[key]
+
+
+class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
+    """Exhaustive search over a grid, training all candidates x folds at once.
+
+    A drop-in for :class:`~sklearn.model_selection.GridSearchCV` when the
+    estimator is an :class:`~skinit.InitMLPClassifier` (or a
+    :class:`~sklearn.pipeline.Pipeline` ending in one).  Fits that share the
+    network's shape and algorithm -- the same ``hidden_layer_sizes``,
+    ``activation``, ``solver``, ``batch_size``, ``shuffle``,
+    ``learning_rate`` schedule, ``nesterovs_momentum`` and ``early_stopping``
+    on folds of the same size -- are trained as one stacked model, each with
+    its own initial weights, random state, learning rate, penalty, momentum,
+    tolerance and iteration budget.  Everything else (scoring, ranking,
+    ``cv_results_``, refit) is scikit-learn's own, so the results equal
+    GridSearchCV's.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        An InitMLPClassifier or a Pipeline whose last step is one; any other
+        estimator is searched exactly as GridSearchCV would.
+    param_grid : dict or list of dictionaries
+        Parameter names mapped to lists of values, as in GridSearchCV.
+    scoring : str, callable, list, tuple or dict, default=None
+        Strategy to evaluate the cross-validated models on the test set.
+    n_jobs : int, default=None
+        Number of jobs running in parallel; the stacks (chunks of at most 64
+        networks) and the fits that cannot stack are the units of work.
+    refit : bool, str, or callable, default=True
+        Refit an estimator using the best found parameters on the whole data.
+    cv : int, cross-validation generator or an iterable, default=None
+        Determines the cross-validation splitting strategy.
+    verbose : int, default=0
+        Controls the verbosity: > 0 reports each stack (fits, network,
+        solver, chunks, iterations) and the training time.
+    pre_dispatch : int or str, default='2*n_jobs'
+        Controls the number of jobs dispatched during parallel execution.
+    error_score : 'raise' or numeric, default=np.nan
+        Value assigned to the score if a fit fails (for instance diverges).
+    return_train_score : bool, default=False
+        Whether to include training scores in ``cv_results_``.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in GridSearchCV.  ``mean_fit_time`` and ``std_fit_time`` measure
+        only each fit's hand-over of its pretrained network; the training
+        time of the stacks is ``fused_fit_time_``.
+    best_estimator_ : estimator
+        Estimator refitted on the whole data with the best parameters.
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+    best_params_ : dict
+        Parameter setting that gave the best results.
+    best_index_ : int
+        Index into ``cv_results_`` of the best candidate.
+    scorer_ : function or a dict
+        Scorer function used on the held out data.
+    n_splits_ : int
+        The number of cross-validation splits.
+    refit_time_ : float
+        Seconds used for refitting the best model.
+    multimetric_ : bool
+        Whether or not the scorers compute several metrics.
+    fused_fit_time_ : float
+        Seconds spent training all candidate x fold fits.
+    n_fused_fits_ : int
+        How many of the fits trained stacked.
+
+    See Also
+    --------
+    sklearn.model_selection.GridSearchCV : The search this one replaces.
+    InitRandomizedSearchCV : The randomized counterpart.
+
+    Notes
+    -----
+    Memory: a stack holds at most 64 networks and about 256 MiB of buffers;
+    larger groups are cut into near-equal chunks (at least ``n_jobs`` of
+    them), each trained by one joblib task.  Solvers that cannot stack
+    ('lbfgs'), ``warm_start``, ``record_every`` or ``verbose`` estimators
+    train one by one, still in parallel.  With an integer ``random_state``
+    every fit is bit-identical to the fit GridSearchCV makes.
+
+    Examples
+    --------
+    >>> from skinit import InitMLPClassifier, InitSearchCV
+    >>> from skinit.datasets import load_circles
+    >>> X, y, _, _ = load_circles()
+    >>> search = InitSearchCV(
+    ...     InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd",
+    ...                       learning_rate_init=0.1, max_iter=500, random_state=3),
+    ...     {"initializer": ["zeros", "he_normal"], "scale": [0.1, 1.0]}, cv=3)
+    >>> search.fit(X, y).best_params_["initializer"]
+    'he_normal'
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSearchCV._parameter_constraints,
+        "param_grid": [dict, list],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_grid,
+        *,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        error_score=np.nan,
+        return_train_score=False,
+    ):
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_grid = param_grid
+
+    def _candidates(self):
+        return list(ParameterGrid(self.param_grid))
+
+
+class InitRandomizedSearchCV(_FusedSearchMixin, BaseSearchCV):
+    """Randomized search, training all sampled candidates x folds at once.
+
+    The counterpart of :class:`~sklearn.model_selection.RandomizedSearchCV`,
+    fused as :class:`InitSearchCV` is.  The candidates are sampled once per
+    ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        An InitMLPClassifier or a Pipeline whose last step is one.
+    param_distributions : dict or list of dicts
+        Parameter names mapped to distributions or lists to sample from.
+    n_iter : int, default=10
+        Number of parameter settings that are sampled.
+    scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, return_train_score
+        As in :class:`InitSearchCV`.
+    random_state : int, RandomState instance or None, default=None
+        Pseudo random number generator state used for sampling candidates.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in RandomizedSearchCV (fit times: see :class:`InitSearchCV`).
+    best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_
+        As in RandomizedSearchCV.
+    refit_time_, multimetric_, fused_fit_time_, n_fused_fits_
+        As in :class:`InitSearchCV`.
+
+    See Also
+    --------
+    sklearn.model_selection.RandomizedSearchCV : The search this one replaces.
+    InitSearchCV : The exhaustive counterpart.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from skinit import InitMLPClassifier, InitRandomizedSearchCV
+    >>> from skinit.datasets import load_circles
+    >>> X, y, _, _ = load_circles()
+    >>> search = InitRandomizedSearchCV(
+    ...     InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd",
+    ...                       learning_rate_init=0.1, max_iter=200, random_state=3),
+    ...     {"initializer": ["he_normal", "glorot_uniform"],
+    ...      "scale": loguniform(0.1, 3)},
+    ...     n_iter=4, cv=3, random_state=0)
+    >>> len(search.fit(X, y).cv_results_["params"])
+    4
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSearchCV._parameter_constraints,
+        "param_distributions": [dict, list],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_iter=10,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        cv=None,
+        verbose=0,
+        pre_dispatch="2*n_jobs",
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+    ):
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def _candidates(self):
+        return list(
+            ParameterSampler(
+                self.param_distributions, self.n_iter, random_state=self.random_state
+            )
+        )

@@ -1,0 +1,277 @@
+"""The fused search gives GridSearchCV's results."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.stats import loguniform
+from sklearn.base import clone
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning, FitFailedWarning
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skinit import InitMLPClassifier, InitRandomizedSearchCV, InitSearchCV
+from skinit.datasets import load_circles
+
+X_CIRCLES, Y_CIRCLES, _, _ = load_circles()
+X_CIRCLES, Y_CIRCLES = X_CIRCLES[:150], Y_CIRCLES[:150]
+
+
+def _quiet(function, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return function(*args, **kwargs)
+
+
+def assert_same_search(fused, reference):
+    ours, theirs = fused.cv_results_, reference.cv_results_
+    assert set(ours) == set(theirs)
+    assert ours["params"] == theirs["params"]
+    for key, value in theirs.items():
+        if "time" in key or key == "params":
+            continue
+        if "rank" in key:
+            assert_array_equal(ours[key], value, err_msg=key)
+        elif key.startswith("param_"):
+            assert list(ours[key]) == list(value), key
+        else:
+            assert_allclose(ours[key], value, rtol=0, atol=1e-9, err_msg=key)
+    if hasattr(reference, "best_params_"):
+        assert fused.best_params_ == reference.best_params_
+        assert fused.best_index_ == reference.best_index_
+
+
+def _search_pair(estimator, grid, X, y, fit_params=None, **search_params):
+    fit_params = fit_params or {}
+    fused = _quiet(
+        InitSearchCV(estimator, grid, **search_params).fit, X, y, **fit_params
+    )
+    reference = _quiet(
+        GridSearchCV(estimator, grid, **search_params).fit, X, y, **fit_params
+    )
+    return fused, reference
+
+
+GD = InitMLPClassifier(
+    hidden_layer_sizes=(10, 5),
+    solver="gd",
+    learning_rate_init=0.05,
+    max_iter=150,
+    random_state=3,
+)
+
+
+@pytest.mark.parametrize(
+    "estimator, grid",
+    [
+        (
+            GD,
+            {
+                "initializer": ["normal", "he_normal", "glorot_uniform"],
+                "scale": [0.01, 1.0, 10.0],
+            },
+        ),
+        # tol-based stopping: networks leave the stack at different iterations.
+        (
+            clone(GD).set_params(tol=1e-3, n_iter_no_change=3, max_iter=400),
+            {
+                "initializer": ["he_normal", "lecun_normal"],
+                "learning_rate_init": [0.01, 0.3],
+                "alpha": [0.0, 0.01],
+            },
+        ),
+        # mini-batches with per-network shuffles, momentum, schedules.
+        (
+            InitMLPClassifier(
+                hidden_layer_sizes=(6,),
+                solver="sgd",
+                batch_size=32,
+                max_iter=40,
+                random_state=0,
+            ),
+            {
+                "momentum": [0.0, 0.9],
+                "learning_rate": ["constant"],
+                "initializer": ["sklearn", "he_uniform"],
+            },
+        ),
+        (
+            InitMLPClassifier(
+                hidden_layer_sizes=(6,),
+                solver="sgd",
+                learning_rate="adaptive",
+                tol=1e-2,
+                max_iter=60,
+                random_state=0,
+            ),
+            {"learning_rate_init": [0.01, 0.1]},
+        ),
+        (
+            InitMLPClassifier(
+                hidden_layer_sizes=(8,), solver="adam", max_iter=40, random_state=1
+            ),
+            {"initializer": ["torch", "orthogonal"], "beta_1": [0.5, 0.9]},
+        ),
+        # early stopping: each network has its own validation split.
+        (
+            InitMLPClassifier(
+                hidden_layer_sizes=(8,),
+                solver="adam",
+                early_stopping=True,
+                n_iter_no_change=3,
+                max_iter=80,
+                random_state=2,
+            ),
+            {"initializer": ["he_normal", "normal"], "scale": [0.1, 1.0]},
+        ),
+        # lbfgs cannot stack: it trains alone, in the same search.
+        (
+            GD,
+            [
+                {"solver": ["gd"], "scale": [1.0, 3.0]},
+                {"solver": ["lbfgs"], "max_iter": [20]},
+            ],
+        ),
+    ],
+    ids=[
+        "gd",
+        "gd-tol",
+        "sgd-minibatch",
+        "sgd-adaptive",
+        "adam",
+        "early-stopping",
+        "lbfgs",
+    ],
+)
+def test_cv_results_equal_grid_search(estimator, grid):
+    fused, reference = _search_pair(
+        estimator, grid, X_CIRCLES, Y_CIRCLES, cv=3, return_train_score=True
+    )
+    assert_same_search(fused, reference)
+    assert fused.n_fused_fits_ > 0
+    plain = _quiet(
+        clone(estimator).set_params(**fused.best_params_).fit, X_CIRCLES, Y_CIRCLES
+    )
+    for a, b in zip(fused.best_estimator_.coefs_, plain.coefs_):
+        assert_array_equal(a, b)
+
+
+def test_sample_weight_and_string_labels():
+    labels = np.where(Y_CIRCLES == 1, "inner", "outer")
+    weight = np.random.RandomState(0).uniform(0.5, 2.0, len(labels))
+    fused, reference = _search_pair(
+        GD,
+        {"initializer": ["he_normal", "glorot_normal"], "scale": [0.5, 2.0]},
+        X_CIRCLES,
+        labels,
+        fit_params={"sample_weight": weight},
+        cv=3,
+    )
+    assert_same_search(fused, reference)
+    assert set(fused.predict(X_CIRCLES)) <= {"inner", "outer"}
+
+
+def test_multiclass_multimetric_pipeline_with_float32():
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    pipeline = make_pipeline(StandardScaler(), clone(GD).set_params(max_iter=60))
+    grid = {
+        "initmlpclassifier__initializer": ["he_normal", "lecun_uniform"],
+        "initmlpclassifier__alpha": [0.0, 0.1],
+        "standardscaler__with_mean": [True, False],
+    }
+    fused, reference = _search_pair(
+        pipeline,
+        grid,
+        X,
+        y,
+        cv=KFold(3, shuffle=True, random_state=0),
+        scoring=["accuracy", "neg_log_loss"],
+        refit="neg_log_loss",
+    )
+    assert_same_search(fused, reference)
+    assert fused.best_estimator_[-1].coefs_[0].dtype == np.float32
+
+
+def test_diverging_networks_get_error_score():
+    estimator = InitMLPClassifier(
+        hidden_layer_sizes=(10,),
+        activation="identity",
+        solver="gd",
+        tol=0.0,
+        n_iter_no_change=10**6,
+        max_iter=400,
+        random_state=0,
+    )
+    grid = {"learning_rate_init": [1e-2, 1e3]}
+    X = X_CIRCLES * 1e3
+    fused, reference = _search_pair(
+        estimator, grid, X, Y_CIRCLES, cv=3, error_score=-1.0, refit=False
+    )
+    assert_same_search(fused, reference)
+    assert (fused.cv_results_["mean_test_score"][1]) == -1.0
+    with pytest.raises(ValueError, match="non-finite"):
+        _quiet(
+            InitSearchCV(estimator, grid, cv=3, error_score="raise", refit=False).fit,
+            X,
+            Y_CIRCLES,
+        )
+
+
+def test_parallel_jobs_give_the_same_results():
+    grid = {"initializer": ["normal", "he_normal"], "scale": [0.1, 1.0, 10.0]}
+    one = _quiet(InitSearchCV(GD, grid, cv=3, n_jobs=1).fit, X_CIRCLES, Y_CIRCLES)
+    two = _quiet(InitSearchCV(GD, grid, cv=3, n_jobs=2).fit, X_CIRCLES, Y_CIRCLES)
+    assert_same_search(two, one)
+
+
+def test_randomized_search_equals_scikit_learn():
+    distributions = {
+        "initializer": ["he_normal", "glorot_uniform"],
+        "scale": loguniform(0.05, 5.0),
+    }
+    fused = _quiet(
+        InitRandomizedSearchCV(GD, distributions, n_iter=5, cv=3, random_state=0).fit,
+        X_CIRCLES,
+        Y_CIRCLES,
+    )
+    reference = _quiet(
+        RandomizedSearchCV(GD, distributions, n_iter=5, cv=3, random_state=0).fit,
+        X_CIRCLES,
+        Y_CIRCLES,
+    )
+    assert_same_search(fused, reference)
+
+
+def test_other_estimators_are_searched_as_grid_search_does():
+    from sklearn.linear_model import LogisticRegression
+
+    grid = {"C": [0.1, 1.0]}
+    fused = InitSearchCV(LogisticRegression(), grid, cv=3).fit(X_CIRCLES, Y_CIRCLES)
+    reference = GridSearchCV(LogisticRegression(), grid, cv=3).fit(X_CIRCLES, Y_CIRCLES)
+    assert_same_search(fused, reference)
+    assert not hasattr(fused, "fused_fit_time_")
+
+
+def test_verbose_reports_stacks(capsys):
+    _quiet(
+        InitSearchCV(GD, {"scale": [0.1, 1.0]}, cv=2, verbose=1).fit,
+        X_CIRCLES,
+        Y_CIRCLES,
+    )
+    out = capsys.readouterr().out
+    assert "stacking 4 fits of 2-10-5-1 relu networks (solver=gd" in out
+    assert "Fitting 2 folds for each of 2 candidates" in out
+
+
+def test_invalid_parameters():
+    with pytest.raises(InvalidParameterError):
+        InitSearchCV(GD, param_grid="scale").fit(X_CIRCLES, Y_CIRCLES)
+    with pytest.raises(InvalidParameterError):
+        InitSearchCV(GD, {"scale": [1.0]}, cv="five").fit(X_CIRCLES, Y_CIRCLES)
