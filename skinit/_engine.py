@@ -271,7 +271,10 @@ def loss_and_gradient(
         np.matmul(
             delta, workspace.extended[i - 1].transpose(0, 2, 1), out=grads.layers[i]
         )
-        delta = np.matmul(params.coefs[i], delta, out=deltas[i - 1])
+        # Through a one-unit layer (a binary output) the product is an outer
+        # product: a broadcast multiply, with the same values, is much faster.
+        backward = np.multiply if delta.shape[1] == 1 else np.matmul
+        delta = backward(params.coefs[i], delta, out=deltas[i - 1])
         derivative(workspace.outputs[i - 1], delta)
     _first_layer_gradient(inputs, delta, grads.layers[0])
 
@@ -633,7 +636,7 @@ def fit_stochastic(
                         for row, rs in zip(order, random_states)
                     ]
                 )
-            epoch_loss = np.zeros(n_active)
+            epoch_loss = None
             for batch in batches:
                 size = batch.stop - batch.start
                 index = order[:, batch] if shuffle_rows else batch
@@ -652,7 +655,12 @@ def fit_stochastic(
                     workspace,
                     grads,
                 )
-                epoch_loss += batch_loss * size
+                # Accumulates as scikit-learn does, from 0.0 (0.0 + x is x).
+                batch_loss *= size
+                if epoch_loss is None:
+                    epoch_loss = batch_loss
+                else:
+                    epoch_loss += batch_loss
                 optimizer.update(active.flat, grads.flat)
             n_iter += 1
             epoch_loss /= n_samples
@@ -689,9 +697,7 @@ def fit_stochastic(
                 not_better = epoch_loss > progress.best_loss - hyper.tol
                 # fmin, not minimum: a NaN loss must not replace the best one.
                 np.fmin(progress.best_loss, epoch_loss, out=progress.best_loss)
-            count = progress.no_improvement_count
-            count += 1
-            count[~not_better] = 0
+            count = np.where(not_better, progress.no_improvement_count + 1, 0)
 
             optimizer.iteration_ends(progress.t)
             if on_epoch is not None:
@@ -707,6 +713,7 @@ def fit_stochastic(
                     message % (hyper.tol[first], hyper.n_iter_no_change[first]),
                 )
                 count[plateaued & ~stopping] = 0
+            progress.no_improvement_count = count
 
             if incremental:
                 final[origin] = active.flat
