@@ -129,7 +129,7 @@ def _cv_folds(text):
 
 
 def _build_parser():
-    default_grid = ",".join(f"{name}:{scale:g}" for name, scale in DEFAULT_GRID)
+    default_grid = ", ".join(f"{name}:{scale:g}" for name, scale in DEFAULT_GRID)
     parser = argparse.ArgumentParser(
         prog="skinit",
         description=(
@@ -365,6 +365,10 @@ def _label(name, scale):
     return name if scale == 1 else f"{name} x {scale:g}"
 
 
+def _key(row):
+    return row["initializer"], row["scale"]
+
+
 def _best(rows, key, tiebreak):
     """Rows sharing the best ``key`` (to 1e-9), the first by ``tiebreak``."""
     top = max(row[key] for row in rows)
@@ -395,13 +399,13 @@ def reading(rows, cv):
         f"{'win' if len(by_test) > 1 else 'wins'} with test accuracy {test_top:.4f}"
     )
     tie = " (tied)" if len(by_cv) > 1 else ""
+    stds = " / ".join(f"{row['cv_std']:.4f}" for row in by_cv)
     sentences[-1] += (
         f"; by {cv}-fold cross-validation, {_names(by_cv)}{tie} "
-        f"{'win' if len(by_cv) > 1 else 'wins'} with {cv_top:.4f} +- "
-        f"{by_cv[0]['cv_std']:.4f}."
+        f"{'win' if len(by_cv) > 1 else 'wins'} with {cv_top:.4f} (+- {stds})."
     )
-    test_set = {(r["initializer"], r["scale"]) for r in by_test}
-    cv_set = {(r["initializer"], r["scale"]) for r in by_cv}
+    test_set = {_key(row) for row in by_test}
+    cv_set = {_key(row) for row in by_cv}
     if test_set == cv_set:
         sentences.append("The two criteria pick the same initialization.")
     elif test_set & cv_set:
@@ -412,35 +416,41 @@ def reading(rows, cv):
             "The two criteria disagree: the cross-validation winner scores "
             f"{cv_winner['test_accuracy']:.4f} on the test split."
         )
+    others = sorted(
+        (row for row in rows if _key(row) not in cv_set), key=lambda r: -r["cv_mean"]
+    )
+    if others:
+        second = others[0]
+        gap = cv_top - second["cv_mean"]
+        spread = max(row["cv_std"] for row in [*by_cv, second])
+        verdict = (
+            "less than the fold-to-fold spread ({:.4f}): the data do not separate them"
+            if gap < spread
+            else "more than the fold-to-fold spread ({:.4f})"
+        ).format(spread)
+        sentences.append(
+            f"The CV runner-up, {_label(*_key(second))} ({second['cv_mean']:.4f}), "
+            f"is {gap:.4f} behind, {verdict}."
+        )
     if len(rows) > 1:
-        ranked = sorted(rows, key=lambda row: -row["cv_mean"])
-        first, second = ranked[0], ranked[1]
-        gap = first["cv_mean"] - second["cv_mean"]
-        spread = max(first["cv_std"], second["cv_std"])
-        if gap < spread:
-            sentences.append(
-                f"The CV runner-up, {_label(second['initializer'], second['scale'])}"
-                f" ({second['cv_mean']:.4f}), is {gap:.4f} behind, less than the "
-                f"fold-to-fold spread ({spread:.4f}): the data do not separate "
-                "the top two."
-            )
-        else:
-            sentences.append(
-                f"The CV runner-up, {_label(second['initializer'], second['scale'])}"
-                f" ({second['cv_mean']:.4f}), is {gap:.4f} behind, more than the "
-                f"fold-to-fold spread ({spread:.4f})."
-            )
         disagreement = max(
             rows, key=lambda row: abs(row["test_accuracy"] - row["cv_mean"])
         )
         delta = disagreement["test_accuracy"] - disagreement["cv_mean"]
         if abs(delta) > 0:
             sentences.append(
-                "The single split misjudges "
-                f"{_label(disagreement['initializer'], disagreement['scale'])} most: "
+                f"The single split misjudges {_label(*_key(disagreement))} most: "
                 f"test {disagreement['test_accuracy']:.4f} vs CV "
                 f"{disagreement['cv_mean']:.4f} ({delta:+.4f})."
             )
+    shaky = max(rows, key=lambda row: row["cv_std"])
+    if shaky.get("cv_scores") and shaky["cv_std"] >= 0.05:
+        folds = shaky["cv_scores"]
+        sentences.append(
+            f"The least stable is {_label(*_key(shaky))} (std {shaky['cv_std']:.4f}, "
+            f"folds from {min(folds):.4f} to {max(folds):.4f}): whether it trains "
+            "depends on which points it sees, which one split cannot show."
+        )
     stuck = [
         row
         for row in rows
