@@ -245,37 +245,40 @@ def _estimator(max_iter, seed):
 def cross_validated_accuracy(estimator, grid, X, y, cv, n_jobs, progress=None):
     """Fold accuracies of ``estimator`` for each (initializer, scale) of ``grid``.
 
-    The one place the study cross-validates.  It runs
-    :func:`~sklearn.model_selection.cross_val_score` once per pair; a fused
-    search with GridSearchCV's signature can replace the loop, e.g.
-    ``Search(estimator, [{"initializer": [i], "scale": [s]} for i, s in grid],
-    cv=cv, n_jobs=n_jobs).fit(X, y)`` and the ``split{k}_test_score`` columns of
-    its ``cv_results_``.
+    The one place the study cross-validates: a fused
+    :class:`~skinit.InitSearchCV` trains all pairs x folds as one stacked
+    model, with the results GridSearchCV would give.
 
     Returns
     -------
     scores : ndarray of shape (len(grid), n_folds)
     """
-    from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.model_selection import StratifiedKFold
 
-    splitter = StratifiedKFold(n_splits=cv)
-    scores = []
-    for index, (name, scale) in enumerate(grid):
-        start = time.perf_counter()
-        candidate = clone(estimator).set_params(initializer=name, scale=scale)
-        scores.append(
-            cross_val_score(
-                candidate, X, y, cv=splitter, scoring="accuracy", n_jobs=n_jobs
-            )
-        )
-        if progress is not None:
+    from skinit import InitSearchCV
+
+    start = time.perf_counter()
+    search = InitSearchCV(
+        estimator,
+        [{"initializer": [name], "scale": [scale]} for name, scale in grid],
+        cv=StratifiedKFold(n_splits=cv),
+        scoring="accuracy",
+        n_jobs=n_jobs,
+        refit=False,
+    ).fit(X, y)
+    results = search.cv_results_
+    scores = np.column_stack([results[f"split{k}_test_score"] for k in range(cv)])
+    if progress is not None:
+        for index, (name, scale) in enumerate(grid):
             progress(
                 f"[{cv}-fold CV {index + 1}/{len(grid)}] {_label(name, scale)}: "
-                f"{scores[-1].mean():.4f} +- {scores[-1].std():.4f} "
-                f"({time.perf_counter() - start:.1f} s)"
+                f"{scores[index].mean():.4f} +- {scores[index].std():.4f}"
             )
-    return np.asarray(scores)
+        progress(
+            f"[{cv}-fold CV] {len(grid) * cv} fits in "
+            f"{time.perf_counter() - start:.1f} s (fused search)"
+        )
+    return scores
 
 
 def _single_split(estimator, X_train, y_train, X_test, y_test):
