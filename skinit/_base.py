@@ -89,17 +89,24 @@ DERIVATIVES = {
 }
 
 
-def _mean_over_samples(per_sample, sample_weight):
-    """Average ``(K, m, n)`` over samples, optionally weighted, -> ``(K, m)``."""
+def _mean_over_samples(per_sample, sample_weight, sign=1):
+    """``sign`` times the (weighted) mean over samples: ``(K, m, n)`` -> ``(K, m)``.
+
+    Dividing by ``-n`` negates exactly, one pass cheaper than negating after.
+    """
     if sample_weight is None:
-        return np.add.reduce(per_sample, axis=-1) / per_sample.shape[-1]
+        return np.add.reduce(per_sample, axis=-1) / (sign * per_sample.shape[-1])
     weighted = np.add.reduce(per_sample * sample_weight[:, None, :], axis=-1)
-    return weighted / np.add.reduce(sample_weight, axis=-1)[:, None]
+    return weighted / (sign * np.add.reduce(sample_weight, axis=-1))[:, None]
+
+
+# Machine epsilon of each float type: probabilities are clipped to [eps, 1 - eps].
+_EPS = {np.dtype(t): np.finfo(t).eps for t in (np.float16, np.float32, np.float64)}
 
 
 def _clip_probability(prob):
     """Clip to ``[eps, 1 - eps]`` in place, as scikit-learn's losses clip."""
-    eps = np.finfo(prob.dtype).eps
+    eps = _EPS[prob.dtype]
     np.maximum(prob, eps, out=prob)
     np.minimum(prob, 1 - eps, out=prob)
     return prob
@@ -114,15 +121,13 @@ def squared_loss(y_true, y_pred, sample_weight=None):
 def binary_log_loss(y_true, y_prob, sample_weight=None):
     """Mean binary cross-entropy summed over outputs, one value per network.
 
-    ``y_true`` holds 0/1 indicators.  The likelihood of each observed label is
-    ``p`` where ``y = 1`` and ``1 - p`` where ``y = 0``; it is written
-    ``|1 - y - p|`` so that one subtraction serves both cases, and clipped to
+    ``y_true`` holds 0/1 indicators.  The likelihood of each observed label,
+    ``p`` where ``y = 1`` and ``1 - p`` where ``y = 0``, is clipped to
     ``[eps, 1 - eps]`` exactly where scikit-learn clips ``p``.
     """
-    likelihood = np.subtract(1 - y_true, y_prob)
-    np.abs(likelihood, out=likelihood)
+    likelihood = np.where(y_true, y_prob, 1 - y_prob)
     np.log(_clip_probability(likelihood), out=likelihood)
-    return -_mean_over_samples(likelihood, sample_weight).sum(axis=-1)
+    return np.add.reduce(_mean_over_samples(likelihood, sample_weight, -1), axis=-1)
 
 
 def log_loss(y_true, y_prob, sample_weight=None):
@@ -130,7 +135,7 @@ def log_loss(y_true, y_prob, sample_weight=None):
     log_prob = _clip_probability(y_prob.copy())
     np.log(log_prob, out=log_prob)
     log_prob *= y_true
-    return -_mean_over_samples(log_prob, sample_weight).sum(axis=-1)
+    return np.add.reduce(_mean_over_samples(log_prob, sample_weight, -1), axis=-1)
 
 
 LOSS_FUNCTIONS = {

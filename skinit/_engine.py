@@ -625,6 +625,7 @@ def fit_stochastic(
     n_active = n_networks
     rows = np.arange(n_active)[:, None]
     alpha = hyper.alpha if hyper.alpha.any() else None
+    min_budget = hyper.max_iter.min()
     n_iter = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         while True:
@@ -705,7 +706,7 @@ def fit_stochastic(
 
             plateaued = count > hyper.n_iter_no_change
             stopping = plateaued
-            if plateaued.any():
+            if np.logical_or.reduce(plateaued):
                 first = np.flatnonzero(plateaued)[0]
                 stopping = optimizer.trigger_stopping(
                     plateaued,
@@ -721,7 +722,7 @@ def fit_stochastic(
                 progress.write_back(state, origin, np.ones(n_active, dtype=bool))
                 break
             done = stopping
-            if n_iter >= hyper.max_iter.min():
+            if n_iter >= min_budget:
                 out_of_budget = (n_iter >= hyper.max_iter) & ~stopping
                 for max_iter in hyper.max_iter[out_of_budget]:
                     warnings.warn(
@@ -731,7 +732,7 @@ def fit_stochastic(
                         stacklevel=4,
                     )
                 done = stopping | out_of_budget
-            if not done.any():
+            if not np.logical_or.reduce(done):
                 continue
             leaving = origin[done]
             final[leaving] = (
@@ -758,6 +759,7 @@ def fit_stochastic(
             n_active = len(origin)
             rows = np.arange(n_active)[:, None]
             alpha = hyper.alpha if hyper.alpha.any() else None
+            min_budget = hyper.max_iter.min()
     return StackedParameters(architecture.layer_units, final), n_iter_out
 
 

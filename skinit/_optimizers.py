@@ -64,9 +64,7 @@ class SGDOptimizer:
         """Apply one step to ``params`` in place."""
         if self._step is None or self._step.shape != grads.shape:
             self._step = np.empty_like(grads)
-        step = np.multiply(
-            grads, _column(self.learning_rate, self.dtype), out=self._step
-        )
+        step = np.multiply(grads, self._rate_column, out=self._step)
         if self.velocity is None:
             params -= step
             return
@@ -79,6 +77,17 @@ class SGDOptimizer:
             params += nesterov_update
         else:
             params += self.velocity
+
+    @property
+    def learning_rate(self):
+        """Current learning rate of each network, ``(K,)``."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._learning_rate = value
+        # Cached: the rate changes only on schedule, the step uses it every batch.
+        self._rate_column = _column(value, self.dtype)
 
     def iteration_ends(self, time_step):
         """Update the learning rate at the end of an epoch (``invscaling``)."""
