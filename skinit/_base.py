@@ -1,9 +1,9 @@
 """The math of a multi-layer perceptron, as small pure functions.
 
-Every function works on arrays whose leading axis stacks ``K`` independent
-networks.  Signals are feature-major: activations are ``(K, n_units,
-n_samples)`` and targets ``(K, n_outputs, n_samples)``; sample weights are
-``(K, n_samples)``.  A single network is simply ``K = 1``.
+Every function works on ``K`` independent networks at once.  Signals are
+unit-major: activations are ``(n_units, K, n_samples)`` and targets
+``(n_outputs, K, n_samples)``; sample weights are ``(K, n_samples)``.  A
+single network is simply ``K = 1``.
 
 Activations and their derivatives work in place, as scikit-learn's do, so that
 a training step allocates nothing.  The losses return one value per network
@@ -40,13 +40,13 @@ def inplace_relu(z):
 
 
 def inplace_softmax(z):
-    """Softmax over the units axis (axis 1) in place.
+    """Softmax over the units axis (axis 0) in place.
 
     Each sample's maximum is subtracted first, so ``exp`` never overflows.
     """
-    z -= z.max(axis=1, keepdims=True)
+    z -= z.max(axis=0)
     np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
+    z /= z.sum(axis=0)
 
 
 ACTIVATIONS = {
@@ -90,14 +90,14 @@ DERIVATIVES = {
 
 
 def _mean_over_samples(per_sample, sample_weight, sign=1):
-    """``sign`` times the (weighted) mean over samples: ``(K, m, n)`` -> ``(K, m)``.
+    """``sign`` times the (weighted) mean over samples: ``(m, K, n)`` -> ``(m, K)``.
 
     Dividing by ``-n`` negates exactly, one pass cheaper than negating after.
     """
     if sample_weight is None:
         return np.add.reduce(per_sample, axis=-1) / (sign * per_sample.shape[-1])
-    weighted = np.add.reduce(per_sample * sample_weight[:, None, :], axis=-1)
-    return weighted / (sign * np.add.reduce(sample_weight, axis=-1))[:, None]
+    weighted = np.add.reduce(per_sample * sample_weight, axis=-1)
+    return weighted / (sign * np.add.reduce(sample_weight, axis=-1))
 
 
 # Machine epsilon of each float type: probabilities are clipped to [eps, 1 - eps].
@@ -115,7 +115,7 @@ def _clip_probability(prob):
 def squared_loss(y_true, y_pred, sample_weight=None):
     """Half the mean squared error, averaged over outputs, one per network."""
     residual = y_true - y_pred
-    return 0.5 * _mean_over_samples(residual**2, sample_weight).mean(axis=-1)
+    return 0.5 * _mean_over_samples(residual**2, sample_weight).mean(axis=0)
 
 
 def binary_log_loss(y_true, y_prob, sample_weight=None):
@@ -125,9 +125,12 @@ def binary_log_loss(y_true, y_prob, sample_weight=None):
     ``p`` where ``y = 1`` and ``1 - p`` where ``y = 0``, is clipped to
     ``[eps, 1 - eps]`` exactly where scikit-learn clips ``p``.
     """
-    likelihood = np.where(y_true, y_prob, 1 - y_prob)
+    # |(1 - y) - p| is p where y = 1 and 1 - p where y = 0, exactly; three
+    # cheap passes beat one np.where on many networks.
+    likelihood = np.subtract(1 - y_true, y_prob)
+    np.abs(likelihood, out=likelihood)
     np.log(_clip_probability(likelihood), out=likelihood)
-    return np.add.reduce(_mean_over_samples(likelihood, sample_weight, -1), axis=-1)
+    return np.add.reduce(_mean_over_samples(likelihood, sample_weight, -1), axis=0)
 
 
 def log_loss(y_true, y_prob, sample_weight=None):
@@ -135,7 +138,7 @@ def log_loss(y_true, y_prob, sample_weight=None):
     log_prob = _clip_probability(y_prob.copy())
     np.log(log_prob, out=log_prob)
     log_prob *= y_true
-    return np.add.reduce(_mean_over_samples(log_prob, sample_weight, -1), axis=-1)
+    return np.add.reduce(_mean_over_samples(log_prob, sample_weight, -1), axis=0)
 
 
 LOSS_FUNCTIONS = {
@@ -165,9 +168,9 @@ def accuracy_from_output(output_activation, y_true, output, sample_weight=None):
     Parameters
     ----------
     output_activation : {'logistic', 'softmax'}
-    y_true : ndarray of shape (K, n_outputs, n)
+    y_true : ndarray of shape (n_outputs, K, n)
         0/1 label indicators.
-    output : ndarray of shape (K, n_outputs, n)
+    output : ndarray of shape (n_outputs, K, n)
     sample_weight : ndarray of shape (K, n), default=None
 
     Returns
@@ -175,11 +178,9 @@ def accuracy_from_output(output_activation, y_true, output, sample_weight=None):
     accuracy : ndarray of shape (K,)
     """
     if output_activation == "softmax":
-        correct = output.argmax(axis=1) == y_true.argmax(axis=1)
+        correct = output.argmax(axis=0) == y_true.argmax(axis=0)
     else:
-        correct = ((output > 0.5) == (y_true > 0.5)).all(axis=1)
-    accuracy = _mean_over_samples(correct[:, None, :].astype(float), sample_weight)[
-        :, 0
-    ]
-    finite = np.isfinite(output).all(axis=(1, 2))
+        correct = ((output > 0.5) == (y_true > 0.5)).all(axis=0)
+    accuracy = _mean_over_samples(correct[None].astype(float), sample_weight)[0]
+    finite = np.isfinite(output).all(axis=(0, 2))
     return np.where(finite, accuracy, np.nan)

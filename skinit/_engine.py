@@ -6,8 +6,10 @@ rate, regularization, tolerance, iteration budget.
 
 Layout, chosen so that a training step is few and cheap numpy calls:
 
-- Signals are feature-major, ``(K, units, n_samples)``, as in the course's
-  ``Z = W A + b``: the elementwise work of a layer runs over contiguous memory.
+- Signals are unit-major, ``(units, K, n_samples)``: as in the course's
+  ``Z = W A + b`` each network's signal is a ``(units, n_samples)`` matrix
+  (its rows ``K * n`` apart, which BLAS takes as a leading dimension), and the
+  elementwise work of a layer runs over one contiguous block for all ``K``.
 - Biases are folded into the weights: layer ``l`` is one ``(K, fan_out,
   fan_in + 1)`` block whose last column is the bias, and every layer's input
   carries an extra row of ones.  A layer's forward pass is then one batched
@@ -109,12 +111,18 @@ class StackedParameters:
         return np.concatenate(parts)
 
 
+def per_network(signal):
+    """View of a unit-major ``(units, K, n)`` signal as ``K`` matrices
+    ``(K, units, n)`` (and back): the operand layout of ``np.matmul``."""
+    return signal.transpose(1, 0, 2)
+
+
 def extend_inputs(X):
     """Lay out inputs for the engine, with the row of ones the biases multiply.
 
     ``X`` is sample-major, ``(K, n, n_features)``, or a list of ``K`` sparse
-    matrices.  Dense inputs become feature-major ``(K, n_features + 1, n)``
-    (a transposed operand would make the first layer's matmul several times
+    matrices.  Dense inputs become unit-major ``(n_features + 1, K, n)`` (a
+    transposed operand would make the first layer's matmul several times
     slower); sparse ones stay sample-major, with a column of ones appended.
     """
     if isinstance(X, list):
@@ -122,27 +130,27 @@ def extend_inputs(X):
             sp.hstack([m, np.ones((m.shape[0], 1), dtype=m.dtype)], format="csr")
             for m in X
         ]
-    extended = np.ones((X.shape[0], X.shape[2] + 1, X.shape[1]), dtype=X.dtype)
-    extended[:, :-1] = X.transpose(0, 2, 1)
+    extended = np.ones((X.shape[2] + 1, X.shape[0], X.shape[1]), dtype=X.dtype)
+    extended[:-1] = X.transpose(2, 0, 1)
     return extended
 
 
 def _first_layer(inputs, layer, out):
-    """``layer @ inputs`` per network: the first layer's pre-activation."""
+    """``layer @ inputs`` per network into ``out`` ``(K, fan_out, n)``."""
     if isinstance(inputs, list):
         for k, matrix in enumerate(inputs):
             out[k] = (matrix @ layer[k].T).T
         return out
-    return np.matmul(layer, inputs, out=out)
+    return np.matmul(layer, per_network(inputs), out=out)
 
 
 def _first_layer_gradient(inputs, delta, out):
-    """``delta @ inputs.T`` per network: the first layer's gradient."""
+    """``delta @ inputs.T`` per network, ``delta`` ``(K, fan_out, n)``."""
     if isinstance(inputs, list):
         for k, matrix in enumerate(inputs):
             out[k] = (matrix.T @ delta[k].T).T
         return out
-    return np.matmul(delta, inputs.transpose(0, 2, 1), out=out)
+    return np.matmul(delta, inputs.transpose(1, 2, 0), out=out)
 
 
 @dataclass
@@ -163,39 +171,42 @@ class Architecture:
 
 
 class Workspace:
-    """Preallocated signals for ``K`` networks and ``n`` samples.
+    """Preallocated unit-major signals for ``K`` networks and ``n`` samples.
 
     ``extended[i]`` is layer ``i``'s output with a row of ones below it, the
-    next layer's input; ``outputs[i]`` is the view without that row.
+    next layer's input; ``outputs[i]`` is the (contiguous) part without it.
     """
 
     def __init__(self, layer_units, n_networks, n_samples, dtype):
         self.extended = [
-            np.ones((n_networks, units + 1, n_samples), dtype=dtype)
+            np.ones((units + 1, n_networks, n_samples), dtype=dtype)
             for units in layer_units[1:-1]
         ]
-        self.outputs = [signal[:, :-1] for signal in self.extended]
+        self.outputs = [signal[:-1] for signal in self.extended]
         self.outputs.append(
-            np.empty((n_networks, layer_units[-1], n_samples), dtype=dtype)
+            np.empty((layer_units[-1], n_networks, n_samples), dtype=dtype)
         )
         self.deltas = [
-            np.empty((n_networks, units, n_samples), dtype=dtype)
+            np.empty((units, n_networks, n_samples), dtype=dtype)
             for units in layer_units[1:]
         ]
 
 
 def forward(architecture, params, inputs, workspace):
-    """Run the networks on extended ``inputs``; returns the output signal.
+    """Run the networks on ``inputs`` (:func:`extend_inputs`).
 
-    Every layer's activation is left in ``workspace.outputs``.
+    Every layer's activation is left in ``workspace.outputs``; returns the
+    output layer's, ``(n_outputs, K, n)``.
     """
     last = len(params.layers) - 1
     for i, layer in enumerate(params.layers):
         out = workspace.outputs[i]
         if i == 0:
-            _first_layer(inputs, layer, out)
+            _first_layer(inputs, layer, per_network(out))
         else:
-            np.matmul(layer, workspace.extended[i - 1], out=out)
+            np.matmul(
+                layer, per_network(workspace.extended[i - 1]), out=per_network(out)
+            )
         name = (
             architecture.output_activation
             if i == last
@@ -219,7 +230,7 @@ def predict_output(architecture, params, X):
     # warning; a non-finite output is the caller's to report.
     with np.errstate(over="ignore", invalid="ignore"):
         output = forward(architecture, params, inputs, workspace)
-    return output.transpose(0, 2, 1)
+    return output.transpose(1, 2, 0)
 
 
 def loss_and_gradient(
@@ -239,10 +250,10 @@ def loss_and_gradient(
     ----------
     architecture : Architecture
     params : StackedParameters
-    inputs : ndarray of shape (K, n_features + 1, n) or list of K sparse matrices
+    inputs : ndarray of shape (n_features + 1, K, n) or list of K sparse matrices
         The batch, laid out by :func:`extend_inputs`.
-    y : ndarray of shape (K, n_outputs, n)
-        Targets, feature-major.
+    y : ndarray of shape (n_outputs, K, n)
+        Targets, unit-major.
     sample_weight : ndarray of shape (K, n) or None
     sample_weight_sum : ndarray of shape (K, 1)
         ``n`` without sample weights, else the sum of the batch's weights.
@@ -265,18 +276,24 @@ def loss_and_gradient(
     deltas = workspace.deltas
     delta = np.subtract(output, y, out=deltas[-1])
     if sample_weight is not None:
-        delta *= sample_weight[:, None, :]
+        delta *= sample_weight
     derivative = DERIVATIVES[architecture.hidden_activation]
     for i in range(len(params.layers) - 1, 0, -1):
+        layer_input = per_network(workspace.extended[i - 1])
         np.matmul(
-            delta, workspace.extended[i - 1].transpose(0, 2, 1), out=grads.layers[i]
+            per_network(delta), layer_input.transpose(0, 2, 1), out=grads.layers[i]
         )
-        # Through a one-unit layer (a binary output) the product is an outer
-        # product: a broadcast multiply, with the same values, is much faster.
-        backward = np.multiply if delta.shape[1] == 1 else np.matmul
-        delta = backward(params.coefs[i], delta, out=deltas[i - 1])
+        if delta.shape[0] == 1:
+            # Through a one-unit layer (a binary output) the product is an
+            # outer product: a broadcast multiply gives the same values, fast.
+            np.multiply(per_network(params.coefs[i]), delta, out=deltas[i - 1])
+        else:
+            np.matmul(
+                params.coefs[i], per_network(delta), out=per_network(deltas[i - 1])
+            )
+        delta = deltas[i - 1]
         derivative(workspace.outputs[i - 1], delta)
-    _first_layer_gradient(inputs, delta, grads.layers[0])
+    _first_layer_gradient(inputs, per_network(delta), grads.layers[0])
 
     if alpha is not None:
         weights = params.flat * params.coef_mask
@@ -292,14 +309,18 @@ def loss_and_gradient(
     return loss
 
 
+def _network_axis(array):
+    """The axis that indexes networks: 1 in unit-major signals, else 0."""
+    return 1 if array.ndim == 3 else 0
+
+
 @dataclass
 class StackedData:
     """Training (and optional validation) samples of each network.
 
-    ``X`` is laid out by :func:`extend_inputs` (feature-major ``(K,
-    n_features + 1, n)``, or ``K`` sparse matrices); ``y`` is feature-major
-    ``(K, n_outputs, n)`` in the parameters' dtype; ``sample_weight`` is
-    ``(K, n)`` or None.
+    ``X`` is laid out by :func:`extend_inputs` (unit-major ``(n_features + 1,
+    K, n)``, or ``K`` sparse matrices); ``y`` is unit-major ``(n_outputs, K,
+    n)`` in the parameters' dtype; ``sample_weight`` is ``(K, n)`` or None.
     The ``*_val`` fields, laid out alike, are set for early stopping.
     """
 
@@ -321,7 +342,7 @@ class StackedData:
             return (
                 None
                 if values is None
-                else np.ascontiguousarray(values.transpose(0, 2, 1))
+                else np.ascontiguousarray(values.transpose(2, 0, 1))
             )
 
         return cls(
@@ -346,7 +367,7 @@ class StackedData:
                 return None
             if isinstance(values[0], list):
                 return [item for value in values for item in value]
-            return np.concatenate(values)
+            return np.concatenate(values, axis=_network_axis(values[0]))
 
         return cls(
             *(
@@ -361,7 +382,7 @@ class StackedData:
                 return None
             if isinstance(value, list):
                 return [item for item, kept in zip(value, keep) if kept]
-            return value[keep]
+            return value.compress(keep, axis=_network_axis(value))
 
         return StackedData(
             *(select(getattr(self, name)) for name in self.__dataclass_fields__)
@@ -508,10 +529,10 @@ def _batch_rows(values, rows, batch):
 
 
 def _batch_columns(values, batch):
-    """Samples ``batch`` of feature-major ``(K, m, n)`` data."""
+    """Samples ``batch`` of unit-major ``(m, K, n)`` data."""
     if isinstance(batch, slice):
         return values[:, :, batch]
-    return np.take_along_axis(values, batch[:, None, :], axis=2)
+    return np.take_along_axis(values, batch[None], axis=2)
 
 
 class _Progress:
@@ -527,8 +548,6 @@ class _Progress:
     def __init__(self, state, origin):
         for name in self.FIELDS:
             setattr(self, name, getattr(state, name)[origin].copy())
-        self.loss_curves = [state.loss_curves[i] for i in origin]
-        self.validation_scores = [state.validation_scores[i] for i in origin]
 
     def write_back(self, state, origin, mask):
         for name in self.FIELDS:
@@ -537,10 +556,33 @@ class _Progress:
     def take(self, keep):
         for name in self.FIELDS:
             setattr(self, name, getattr(self, name)[keep])
-        self.loss_curves = [c for c, kept in zip(self.loss_curves, keep) if kept]
-        self.validation_scores = [
-            s for s, kept in zip(self.validation_scores, keep) if kept
-        ]
+
+
+class _History:
+    """Per-epoch values of the networks still training (losses, scores).
+
+    Recording keeps the epoch's array as it is; ``write_to`` appends each
+    network's values to its list once, at the end, instead of ``K`` list
+    appends per epoch.
+    """
+
+    def __init__(self):
+        self._origins, self._values = [], []
+
+    def record(self, origin, values):
+        self._origins.append(origin)
+        self._values.append(values)
+
+    def write_to(self, lists):
+        if not self._values:
+            return
+        origins = np.concatenate(self._origins)
+        order = np.argsort(origins, kind="stable")
+        origins = origins[order]
+        values = np.concatenate(self._values)[order].tolist()
+        starts = np.flatnonzero(np.diff(origins, prepend=-1))
+        for start, stop in zip(starts, [*starts[1:], len(origins)]):
+            lists[origins[start]].extend(values[start:stop])
 
 
 def fit_stochastic(
@@ -619,6 +661,7 @@ def fit_stochastic(
     origin = np.arange(n_networks)
     active = StackedParameters(architecture.layer_units, params.flat.copy())
     progress = _Progress(state, origin)
+    losses, scores = _History(), _History()
     random_states = list(random_states)
     order = np.tile(np.arange(n_samples), (n_networks, 1))
     buffers = _BatchBuffers(architecture, dtype)
@@ -666,8 +709,7 @@ def fit_stochastic(
             n_iter += 1
             epoch_loss /= n_samples
             progress.t += n_samples
-            for curve, value in zip(progress.loss_curves, epoch_loss.tolist()):
-                curve.append(value)
+            losses.record(origin, epoch_loss)
             if verbose:
                 for value in epoch_loss:
                     print("Iteration %d, loss = %.8f" % (n_iter, value))
@@ -680,10 +722,7 @@ def fit_stochastic(
                     buffers.get(n_active, data.y_val.shape[2])[0],
                 )
                 val_score = score(data.y_val, output, data.sample_weight_val)
-                for scores, value in zip(
-                    progress.validation_scores, val_score.tolist()
-                ):
-                    scores.append(value)
+                scores.record(origin, val_score)
                 if verbose:
                     for value in val_score:
                         print("Validation score: %f" % value)
@@ -760,6 +799,8 @@ def fit_stochastic(
             rows = np.arange(n_active)[:, None]
             alpha = hyper.alpha if hyper.alpha.any() else None
             min_budget = hyper.max_iter.min()
+    losses.write_to(state.loss_curves)
+    scores.write_to(state.validation_scores)
     return StackedParameters(architecture.layer_units, final), n_iter_out
 
 

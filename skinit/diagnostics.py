@@ -71,6 +71,7 @@ from skinit._engine import (
     extend_inputs,
     forward,
     loss_and_gradient,
+    per_network,
 )
 
 __all__ = [
@@ -180,16 +181,24 @@ def _network_statistics(architecture, params, data, alpha):
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         grads = StackedParameters(units, np.empty_like(params.flat))
         loss = loss_and_gradient(
-            architecture, params, data.X, data.y, sample_weight, weight_sum, penalty,
-            Workspace(units, n_networks, n_samples, dtype), grads,
+            architecture,
+            params,
+            data.X,
+            data.y,
+            sample_weight,
+            weight_sum,
+            penalty,
+            Workspace(units, n_networks, n_samples, dtype),
+            grads,
         )
         workspace = Workspace(units, n_networks, n_samples, dtype)
         forward(architecture, params, data.X, workspace)
-        # Feature-major activations, (K, units, n_samples).
-        activations = workspace.outputs
+        # Per-network views of the unit-major activations: (K, units, n_samples).
+        activations = [per_network(signal) for signal in workspace.outputs]
         for i in range(n_layers):
             layer_input = (
-                data.X if i == 0
+                data.X
+                if i == 0
                 else extend_inputs(activations[i - 1].transpose(0, 2, 1))
             )
             single_units = [units[i], units[i + 1]]
@@ -199,9 +208,13 @@ def _network_statistics(architecture, params, data, alpha):
                 [[intercept] for intercept in params.intercepts[i]],
                 dtype,
             )
-            z = forward(
-                Architecture(single_units, "identity", "identity"), single,
-                layer_input, Workspace(single_units, n_networks, n_samples, dtype),
+            z = per_network(
+                forward(
+                    Architecture(single_units, "identity", "identity"),
+                    single,
+                    layer_input,
+                    Workspace(single_units, n_networks, n_samples, dtype),
+                )
             )
             a = activations[i]
             activation = (
@@ -394,23 +407,33 @@ class DiagnosticReport:
             "the samples"
         )
         header = [
-            "layer", "units", "pre-act mean", "pre-act std", "act std", "dead",
-            "saturated", "||dL/dW||", "||W||", "ratio",
+            "layer",
+            "units",
+            "pre-act mean",
+            "pre-act std",
+            "act std",
+            "dead",
+            "saturated",
+            "||dL/dW||",
+            "||W||",
+            "ratio",
         ]
         rows = []
         for i, name in enumerate(self.layer_names):
-            rows.append([
-                name,
-                self.layer_units[i + 1],
-                _format_value(self.preactivation_mean[i]),
-                _format_value(self.preactivation_std[i]),
-                _format_value(self.activation_std[i]),
-                _format_value(self.dead_fraction[i], percent=True),
-                _format_value(self.saturated_fraction[i], percent=True),
-                _format_value(self.gradient_norm[i]),
-                _format_value(self.coef_norm[i]),
-                _format_value(self.gradient_ratio[i]),
-            ])
+            rows.append(
+                [
+                    name,
+                    self.layer_units[i + 1],
+                    _format_value(self.preactivation_mean[i]),
+                    _format_value(self.preactivation_std[i]),
+                    _format_value(self.activation_std[i]),
+                    _format_value(self.dead_fraction[i], percent=True),
+                    _format_value(self.saturated_fraction[i], percent=True),
+                    _format_value(self.gradient_norm[i]),
+                    _format_value(self.coef_norm[i]),
+                    _format_value(self.gradient_ratio[i]),
+                ]
+            )
         # Left-align the layer names.
         width = max(len(row[0]) for row in [header, *rows])
         header[0] = header[0].ljust(width)
@@ -648,7 +671,7 @@ def _training_recorder(estimator, architecture, data, every):
     record : TrainingRecord
         Filled in place by ``on_epoch``.
     """
-    n_networks = len(data.X) if isinstance(data.X, list) else data.X.shape[0]
+    n_networks = len(data.X) if isinstance(data.X, list) else data.X.shape[1]
     if n_networks != 1:
         raise ValueError(f"A training record is for one network; got {n_networks}.")
     record = TrainingRecord(
@@ -668,7 +691,9 @@ def _training_recorder(estimator, architecture, data, every):
         )
 
     start = StackedParameters.from_layers(
-        architecture.layer_units, [estimator.coefs_], [estimator.intercepts_],
+        architecture.layer_units,
+        [estimator.coefs_],
+        [estimator.intercepts_],
         estimator.coefs_[0].dtype,
     )
     measure(start, 0)
@@ -856,7 +881,11 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
     data = _prepared_data(estimator, X, y, sample_weight, dtype)
     statistics = _network_statistics(architecture, params, data, float(estimator.alpha))
     return DiagnosticReport._from_statistics(
-        statistics, 0, architecture, data.n_samples, at,
+        statistics,
+        0,
+        architecture,
+        data.n_samples,
+        at,
         None if iteration is None else int(iteration),
     )
 
