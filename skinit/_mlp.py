@@ -385,17 +385,23 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         Number of iterations without ``tol`` improvement before stopping.
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
-    initializer : str, default='sklearn'
-        The scheme that draws the initial weights, one of
-        :func:`skinit.initializers.available_initializers`.  'sklearn' is
-        scikit-learn's own scheme; all others start the biases at zero.
-    scale : float, default=1.0
+    initializer : str, list or callable, default='sklearn'
+        The scheme that draws the initial weights: one of
+        :func:`skinit.initializers.available_initializers` (PyTorch's and
+        Keras' dense-layer schemes, the presets 'sklearn', 'torch' and
+        'keras', and the data-dependent 'lsuv'); a list with one name per
+        weight layer; or, for research, a callable ``(fan_in, fan_out,
+        random_state, dtype) -> array of shape (fan_in, fan_out)`` (not
+        grid-friendly).  The formulas are in :mod:`skinit.initializers`.
+    scale : float or 'gain', default=1.0
         Non-negative factor multiplying every weight matrix the scheme draws
-        (the course's "factor"); biases are not scaled.
+        (the course's "factor"); biases are not scaled.  'gain' uses the
+        recommended gain of ``activation``
+        (:func:`skinit.initializers.calculate_gain`).
     bias_initializer : str, default='auto'
         How the biases start, one of
         :func:`skinit.initializers.available_bias_initializers`.  'auto' is
-        what the weight scheme implies: the framework presets ('sklearn') draw
+        what the weight scheme implies: the presets 'sklearn' and 'torch' draw
         their biases, every other scheme starts them at zero.
     record_every : int or None, default=None
         With a stochastic solver, record per-layer diagnostics (see
@@ -412,9 +418,9 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
     best_loss_ : float or None
         The minimum loss reached by the solver throughout fitting; None with
         ``early_stopping=True``.  Stochastic solvers only.
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (`n_iter_`,)
         The loss at the end of each iteration.  Stochastic solvers only.
-    validation_scores_ : list of shape (n_iter_,) or None
+    validation_scores_ : list of shape (`n_iter_`,) or None
         The validation accuracy at each iteration with ``early_stopping``.
     best_validation_score_ : float or None
         The best validation accuracy with ``early_stopping``.
@@ -431,7 +437,7 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         The initial bias vectors.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
     n_iter_ : int
         The number of iterations the solver ran.
@@ -629,10 +635,7 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
             The predicted classes.
         """
         check_is_fitted(self)
-        y_pred = self._forward_pass_fast(X)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return self._label_binarizer.inverse_transform(self._output(X))
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -649,9 +652,7 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
             ``classes_``.
         """
         check_is_fitted(self)
-        y_pred = self._forward_pass_fast(X)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
+        y_pred = self._output(X)
         if y_pred.ndim == 1:
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
@@ -674,6 +675,11 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         y_prob = self.predict_proba(X)
         with np.errstate(divide="ignore"):
             return np.log(y_prob, out=y_prob)
+
+    def _output(self, X):
+        """The output layer on ``X``, raveled for a single output."""
+        y_pred = self._forward_pass_fast(X)
+        return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
