@@ -37,13 +37,43 @@ def _estimator_name(estimator):
     return initializer if scale == 1 else f"{initializer} x{scale:g}"
 
 
-def _names(names, items, default):
+def _checked_names(names, n_items):
+    """``names`` as a list of one name per item; None stays None."""
     if names is None:
-        return [default(item) for item in items]
+        return None
     names = list(names)
-    if len(names) != len(items):
-        raise ValueError(f"Got {len(names)} names for {len(items)} items.")
+    if len(names) != n_items:
+        raise ValueError(f"Got {len(names)} names for {n_items} items.")
     return names
+
+
+def _check_statistic(name, known, kind="statistic"):
+    if name not in known:
+        raise ValueError(f"Unknown {kind} {name!r}; choose from {', '.join(known)}.")
+
+
+_STOCHASTIC_SOLVER = "a stochastic solver ('gd', 'sgd' or 'adam')"
+
+
+def _fitted_attribute(estimator, attribute, how_to_fit):
+    """``estimator.<attribute>``, or a ValueError that says how to fit for it."""
+    value = getattr(estimator, attribute, None)
+    if value is None:
+        raise ValueError(
+            f"{type(estimator).__name__} has no {attribute}: fit it with "
+            f"{how_to_fit}."
+        )
+    return value
+
+
+def _training_record(estimator):
+    return _fitted_attribute(
+        estimator, "training_record_", f"record_every set and {_STOCHASTIC_SOLVER}"
+    )
+
+
+def _loss_curve(estimator):
+    return _fitted_attribute(estimator, "loss_curve_", _STOCHASTIC_SOLVER)
 
 
 def _axes(ax, n_panels, *, sharey=False, panel_size=(4.5, 3.6)):
@@ -62,16 +92,38 @@ def _axes(ax, n_panels, *, sharey=False, panel_size=(4.5, 3.6)):
     return axes
 
 
-def _squeezed(axes):
-    """An Axes for a single panel, else the array, as ``plt.subplots`` squeezes."""
-    return axes[0] if len(axes) == 1 else axes
+class _Display:
+    """The Displays' shared building from estimators and plot attributes."""
+
+    @classmethod
+    def _from_estimators(cls, estimators, plotted_data, names, ax, plot_kw, **init_kw):
+        """Plot ``plotted_data(estimator)`` of each estimator.
+
+        The names default to each estimator's initialization; ``init_kw`` are
+        further arguments of the Display, ``plot_kw`` those of :meth:`plot`.
+        """
+        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
+        estimators = list(estimators)
+        # Checked here too, before measuring the estimators: that may be slow.
+        names = _checked_names(names, len(estimators))
+        if names is None:
+            names = [_estimator_name(estimator) for estimator in estimators]
+        data = [plotted_data(estimator) for estimator in estimators]
+        return cls(data, names=names, **init_kw).plot(ax=ax, **plot_kw)
+
+    def _plotted(self, lines, axes):
+        """Set ``lines_``, ``ax_`` and ``figure_``, and return the Display.
+
+        ``ax_`` is an Axes for a single panel, else the array, as
+        ``plt.subplots`` squeezes.
+        """
+        self.lines_ = lines
+        self.ax_ = axes[0] if len(axes) == 1 else axes
+        self.figure_ = axes[0].figure
+        return self
 
 
-def _layer_label(layer, n_layers):
-    return f"layer {layer}" + (" (output)" if layer == n_layers else "")
-
-
-class LayerStatisticsDisplay:
+class LayerStatisticsDisplay(_Display):
     """Per-layer statistics of several networks, side by side.
 
     One panel per statistic (by default the activation std and the gradient
@@ -125,7 +177,7 @@ class LayerStatisticsDisplay:
         self.reports = list(reports)
         if names is None:
             names = [f"report {i}" for i in range(len(self.reports))]
-        self.names = _names(names, self.reports, None)
+        self.names = _checked_names(names, len(self.reports))
 
     def plot(
         self, ax=None, *, statistics=("activation_std", "gradient_norm"),
@@ -155,15 +207,11 @@ class LayerStatisticsDisplay:
             The display, with ``lines_``, ``ax_`` and ``figure_`` set.
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
-        from skinit.diagnostics import LAYER_STATISTICS, STATISTIC_LABELS
+        from skinit.diagnostics import LAYER_STATISTICS, STATISTIC_LABELS, _layer_names
 
         statistics = (statistics,) if isinstance(statistics, str) else tuple(statistics)
         for name in statistics:
-            if name not in LAYER_STATISTICS:
-                raise ValueError(
-                    f"Unknown per-layer statistic {name!r}; choose from "
-                    f"{', '.join(LAYER_STATISTICS)}."
-                )
+            _check_statistic(name, LAYER_STATISTICS, kind="per-layer statistic")
         line_kw = {"marker": "o", **(line_kw or {})}
         axes = _axes(ax, len(statistics))
         lines = np.empty((len(statistics), len(self.reports)), dtype=object)
@@ -174,22 +222,15 @@ class LayerStatisticsDisplay:
                 n_layers = max(n_layers, len(values))
                 layers = np.arange(1, len(values) + 1)
                 (lines[j, k],) = axis.plot(layers, values, label=label, **line_kw)
-            axis.set_yscale(yscale)
-            axis.set_xticks(np.arange(1, n_layers + 1))
-            axis.set_xticklabels(
-                [str(i) for i in range(1, n_layers)] + [f"{n_layers}\n(output)"]
-            )
-            axis.set_xlabel("layer")
-            axis.set_ylabel(STATISTIC_LABELS[name])
+            axis.set(yscale=yscale, xlabel="layer", ylabel=STATISTIC_LABELS[name])
+            ticks = np.arange(1, n_layers + 1)
+            axis.set_xticks(ticks, _layer_names(n_layers, output_separator="\n"))
         if ax is None:
             # A new figure: the legend goes to its right, off the lines.
             axes[0].figure.legend(handles=list(lines[0]), loc="outside right upper")
         else:
             axes[0].legend()
-        self.lines_ = lines
-        self.ax_ = _squeezed(axes)
-        self.figure_ = axes[0].figure
-        return self
+        return self._plotted(lines, axes)
 
     @classmethod
     def from_estimator(
@@ -253,16 +294,15 @@ class LayerStatisticsDisplay:
         -------
         display : LayerStatisticsDisplay
         """
-        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
         from skinit.diagnostics import diagnose
 
-        estimators = list(estimators)
-        names = _names(names, estimators, _estimator_name)
-        reports = [diagnose(estimator, X, y, at=at) for estimator in estimators]
-        return cls(reports, names=names).plot(ax=ax, **kwargs)
+        return cls._from_estimators(
+            estimators, lambda estimator: diagnose(estimator, X, y, at=at),
+            names, ax, kwargs,
+        )
 
 
-class TrainingRecordDisplay:
+class TrainingRecordDisplay(_Display):
     """A diagnostic statistic over training, one line per layer.
 
     Plots a statistic of the ``training_record_`` of estimators fitted with
@@ -316,7 +356,7 @@ class TrainingRecordDisplay:
 
     def __init__(self, records, *, names=None, statistic="gradient_norm"):
         self.records = list(records)
-        self.names = None if names is None else _names(names, self.records, None)
+        self.names = _checked_names(names, len(self.records))
         self.statistic = statistic
 
     def plot(self, ax=None, *, yscale="log", line_kw=None):
@@ -342,14 +382,11 @@ class TrainingRecordDisplay:
             LAYER_STATISTICS,
             NETWORK_STATISTICS,
             STATISTIC_LABELS,
+            _layer_names,
         )
 
         name = self.statistic
-        if name not in LAYER_STATISTICS + NETWORK_STATISTICS:
-            raise ValueError(
-                f"Unknown statistic {name!r}; choose from "
-                f"{', '.join(LAYER_STATISTICS + NETWORK_STATISTICS)}."
-            )
+        _check_statistic(name, LAYER_STATISTICS + NETWORK_STATISTICS)
         per_layer = name in LAYER_STATISTICS
         axes = _axes(ax, len(self.records), sharey=True)
         n_lines = max(
@@ -357,40 +394,26 @@ class TrainingRecordDisplay:
             default=0,
         )
         lines = np.full((len(self.records), n_lines), None, dtype=object)
+        line_kw = line_kw or {}
         for k, (record, axis) in enumerate(zip(self.records, axes)):
             values = getattr(record, name)
             if per_layer:
-                n_layers = values.shape[1]
-                for layer in range(n_layers):
+                layer_names = _layer_names(values.shape[1])
+                for layer, layer_name in enumerate(layer_names):
                     (lines[k, layer],) = axis.plot(
                         record.iterations, values[:, layer],
-                        label=_layer_label(layer + 1, n_layers), **(line_kw or {}),
+                        label=f"layer {layer_name}", **line_kw,
                     )
                 if k == 0:
                     axis.legend()
             else:
                 (lines[k, 0],) = axis.plot(
-                    record.iterations, values, label=name, **(line_kw or {})
+                    record.iterations, values, label=name, **line_kw
                 )
-            axis.set_yscale(yscale)
-            axis.set_xlabel("iteration")
-            axis.set_ylabel(STATISTIC_LABELS[name])
+            axis.set(yscale=yscale, xlabel="iteration", ylabel=STATISTIC_LABELS[name])
             if self.names is not None:
                 axis.set_title(self.names[k])
-        self.lines_ = lines
-        self.ax_ = _squeezed(axes)
-        self.figure_ = axes[0].figure
-        return self
-
-    @staticmethod
-    def _record(estimator):
-        record = getattr(estimator, "training_record_", None)
-        if record is None:
-            raise ValueError(
-                f"{type(estimator).__name__} has no training record: fit it with "
-                "record_every set and a stochastic solver ('gd', 'sgd' or 'adam')."
-            )
-        return record
+        return self._plotted(lines, axes)
 
     @classmethod
     def from_estimator(
@@ -416,8 +439,9 @@ class TrainingRecordDisplay:
         display : TrainingRecordDisplay
         """
         _check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        # Not through from_estimators: a single panel has no title by default.
         display = cls(
-            [cls._record(estimator)], names=None if name is None else [name],
+            [_training_record(estimator)], names=None if name is None else [name],
             statistic=statistic,
         )
         return display.plot(ax=ax, **kwargs)
@@ -445,17 +469,12 @@ class TrainingRecordDisplay:
         -------
         display : TrainingRecordDisplay
         """
-        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
-        estimators = list(estimators)
-        display = cls(
-            [cls._record(estimator) for estimator in estimators],
-            names=_names(names, estimators, _estimator_name),
-            statistic=statistic,
+        return cls._from_estimators(
+            estimators, _training_record, names, ax, kwargs, statistic=statistic
         )
-        return display.plot(ax=ax, **kwargs)
 
 
-class LossCurveDisplay:
+class LossCurveDisplay(_Display):
     """Training loss curves of several estimators on one Axes.
 
     Plots each estimator's ``loss_curve_`` (the loss at each iteration of a
@@ -503,7 +522,7 @@ class LossCurveDisplay:
         self.loss_curves = [np.asarray(curve, dtype=float) for curve in loss_curves]
         if names is None:
             names = [f"curve {i}" for i in range(len(self.loss_curves))]
-        self.names = _names(names, self.loss_curves, None)
+        self.names = _checked_names(names, len(self.loss_curves))
 
     def plot(self, ax=None, *, yscale="log", line_kw=None):
         """Plot the loss curves.
@@ -523,23 +542,16 @@ class LossCurveDisplay:
             The display, with ``lines_``, ``ax_`` and ``figure_`` set.
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+        axes = _axes(ax, 1, panel_size=(6, 4))
+        axis = axes[0]
         lines = np.empty(len(self.loss_curves), dtype=object)
         for k, (curve, name) in enumerate(zip(self.loss_curves, self.names)):
-            (lines[k],) = ax.plot(
+            (lines[k],) = axis.plot(
                 np.arange(1, len(curve) + 1), curve, label=name, **(line_kw or {})
             )
-        ax.set_yscale(yscale)
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("training loss")
-        ax.legend()
-        self.lines_ = lines
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
+        axis.set(yscale=yscale, xlabel="iteration", ylabel="training loss")
+        axis.legend()
+        return self._plotted(lines, axes)
 
     @classmethod
     def from_estimator(cls, estimator, *, name=None, ax=None, **kwargs):
@@ -583,16 +595,4 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
-        _check_matplotlib_support(f"{cls.__name__}.from_estimators")
-        estimators = list(estimators)
-        curves = []
-        for estimator in estimators:
-            curve = getattr(estimator, "loss_curve_", None)
-            if curve is None:
-                raise ValueError(
-                    f"{type(estimator).__name__} has no loss_curve_: fit it with a "
-                    "stochastic solver ('gd', 'sgd' or 'adam')."
-                )
-            curves.append(curve)
-        names = _names(names, estimators, _estimator_name)
-        return cls(curves, names=names).plot(ax=ax, **kwargs)
+        return cls._from_estimators(estimators, _loss_curve, names, ax, kwargs)

@@ -249,6 +249,22 @@ def _network_statistics(architecture, params, data, alpha):
 
 
 # --------------------------------------------------------------------- report
+def _network_title(layer_units, hidden_activation, output_activation):
+    """E.g. ``'2-10-5-1 network (relu hidden, logistic output)'``."""
+    architecture = "-".join(str(units) for units in layer_units)
+    return (
+        f"{architecture} network ({hidden_activation} hidden, "
+        f"{output_activation} output)"
+    )
+
+
+def _layer_names(n_layers, output_separator=" "):
+    """``'1'``, ``'2'``, ..., the last one ``'L (output)'``."""
+    return [str(i) for i in range(1, n_layers)] + [
+        f"{n_layers}{output_separator}(output)"
+    ]
+
+
 def _format_value(value, percent=False):
     if np.isnan(value):
         return "-"
@@ -364,15 +380,19 @@ class DiagnosticReport:
     output_saturated_fraction: float
 
     @classmethod
-    def _from_statistics(cls, statistics, k, architecture, n_samples, stage, iteration):
-        """The report of network ``k`` of :func:`_network_statistics`'s result."""
-        values = {name: statistics[name][k].copy() for name in LAYER_STATISTICS}
-        values.update({name: float(statistics[name][k]) for name in NETWORK_STATISTICS})
+    def _measure(cls, architecture, params, data, alpha, stage, iteration):
+        """The report of the one network ``params`` on its training ``data``.
+
+        The arguments are those of :func:`_network_statistics`, with ``K = 1``.
+        """
+        statistics = _network_statistics(architecture, params, data, alpha)
+        values = {name: statistics[name][0].copy() for name in LAYER_STATISTICS}
+        values.update({name: float(statistics[name][0]) for name in NETWORK_STATISTICS})
         return cls(
             layer_units=list(architecture.layer_units),
             hidden_activation=architecture.hidden_activation,
             output_activation=architecture.output_activation,
-            n_samples=int(n_samples),
+            n_samples=int(data.n_samples),
             stage=stage,
             iteration=iteration,
             **values,
@@ -386,20 +406,18 @@ class DiagnosticReport:
         -------
         names : list of str
         """
-        n_layers = len(self.layer_units) - 1
-        return [str(i) for i in range(1, n_layers)] + [f"{n_layers} (output)"]
+        return _layer_names(len(self.layer_units) - 1)
 
     def __str__(self):
-        architecture = "-".join(str(units) for units in self.layer_units)
         stage = {
             "init": "initial weights",
             "fitted": f"fitted weights ({self.iteration} iterations)",
             "training": f"weights at iteration {self.iteration}",
         }.get(self.stage, self.stage)
-        title = (
-            f"{architecture} network ({self.hidden_activation} hidden, "
-            f"{self.output_activation} output), {stage}, {self.n_samples} samples"
+        network = _network_title(
+            self.layer_units, self.hidden_activation, self.output_activation
         )
+        title = f"{network}, {stage}, {self.n_samples} samples"
         summary = (
             f"loss {self.loss:.4g}; output probability std {self.output_std:.3g}, "
             f"min {self.output_min:.3g}, max {self.output_max:.3g}, saturated on "
@@ -579,10 +597,11 @@ ndarray of shape (n_records,)
 
     def __str__(self, max_rows=12):
         n_layers = len(self.layer_units) - 1
-        architecture = "-".join(str(units) for units in self.layer_units)
+        network = _network_title(
+            self.layer_units, self.hidden_activation, self.output_activation
+        )
         title = (
-            f"Training record of a {architecture} network "
-            f"({self.hidden_activation} hidden, {self.output_activation} output): "
+            f"Training record of a {network}: "
             f"{len(self)} records, every {self.every} iterations"
         )
         header = ["iteration", "loss"]
@@ -683,10 +702,9 @@ def _training_recorder(estimator, architecture, data, every):
     alpha = float(estimator.alpha)
 
     def measure(params, iteration):
-        statistics = _network_statistics(architecture, params, data, alpha)
         record.reports.append(
-            DiagnosticReport._from_statistics(
-                statistics, 0, architecture, data.n_samples, "training", iteration
+            DiagnosticReport._measure(
+                architecture, params, data, alpha, "training", iteration
             )
         )
 
@@ -879,12 +897,11 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
     architecture = Architecture(units, estimator.activation, estimator.out_activation_)
     params = StackedParameters.from_layers(units, [coefs], [intercepts], dtype)
     data = _prepared_data(estimator, X, y, sample_weight, dtype)
-    statistics = _network_statistics(architecture, params, data, float(estimator.alpha))
-    return DiagnosticReport._from_statistics(
-        statistics,
-        0,
+    return DiagnosticReport._measure(
         architecture,
-        data.n_samples,
+        params,
+        data,
+        float(estimator.alpha),
         at,
         None if iteration is None else int(iteration),
     )

@@ -467,6 +467,8 @@ def test_layer_statistics_display(pyplot, circles):
     assert left.get_ylabel() == "activation std"
     assert right.get_ylabel() == "gradient norm ||dL/dW||"
     assert left.get_yscale() == "log"
+    ticks = [label.get_text() for label in left.get_xticklabels()]
+    assert ticks == ["1", "2", "3\n(output)"]
     (legend,) = display.figure_.legends  # a new figure: legend on its right
     labels = [text.get_text() for text in legend.get_texts()]
     assert labels == ["normal x0.01", "normal", "normal x10"]
@@ -513,6 +515,7 @@ def test_training_record_display(pyplot, trained):
     single = TrainingRecordDisplay.from_estimator(trained[1], statistic="loss")
     assert len(single.ax_.get_lines()) == 1
     assert single.ax_.get_ylabel() == "loss"
+    assert single.ax_.get_title() == ""  # one estimator: no title by default
 
 
 def test_training_record_display_needs_a_record(pyplot, circles):
@@ -532,6 +535,19 @@ def test_loss_curve_display(pyplot, trained):
     np.testing.assert_array_equal(display.lines_[0].get_xdata(), np.arange(1, 41))
     with pytest.raises(ValueError, match="names"):
         LossCurveDisplay.from_estimators(trained, names=["a"])
+
+
+def test_loss_curve_display_on_given_axes(pyplot, circles):
+    fig, ax = pyplot.subplots()
+    display = LossCurveDisplay([[1.0, 0.5, 0.25], [2.0, 1.0]]).plot(ax=ax)
+    assert display.ax_ is ax and display.figure_ is fig
+    assert [line.get_label() for line in display.lines_] == ["curve 0", "curve 1"]
+    with pytest.raises(ValueError, match="Expected 1 Axes"):
+        LossCurveDisplay([[1.0]]).plot(ax=pyplot.subplots(1, 2)[1])
+    X, y = circles
+    fitted = fit_quietly(notebook(solver="lbfgs", max_iter=2), X, y)
+    with pytest.raises(ValueError, match="no loss_curve_"):
+        LossCurveDisplay.from_estimator(fitted)
 
 
 @pytest.mark.parametrize(
