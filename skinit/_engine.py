@@ -671,134 +671,149 @@ def fit_stochastic(
     min_budget = hyper.max_iter.min()
     n_iter = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        while True:
-            if shuffle_rows:
-                # Each epoch permutes the previous epoch's order, as scikit-learn does.
-                order = np.stack(
-                    [
-                        shuffle(row, random_state=rs)
-                        for row, rs in zip(order, random_states)
-                    ]
-                )
-            epoch_loss = None
-            for batch in batches:
-                size = batch.stop - batch.start
-                index = order[:, batch] if shuffle_rows else batch
-                sample_weight = _batch_rows(data.sample_weight, rows, index)
-                workspace, grads, weight_sum = buffers.get(n_active, size)
-                if sample_weight is not None:
-                    weight_sum = np.add.reduce(sample_weight, axis=1)[:, None]
-                batch_loss = loss_and_gradient(
-                    architecture,
-                    active,
-                    _batch_rows(data.X, rows, index),
-                    _batch_columns(data.y, index),
-                    sample_weight,
-                    weight_sum,
-                    alpha,
-                    workspace,
-                    grads,
-                )
-                # Accumulates as scikit-learn does, from 0.0 (0.0 + x is x).
-                batch_loss *= size
-                if epoch_loss is None:
-                    epoch_loss = batch_loss
-                else:
-                    epoch_loss += batch_loss
-                optimizer.update(active.flat, grads.flat)
-            n_iter += 1
-            epoch_loss /= n_samples
-            progress.t += n_samples
-            losses.record(origin, epoch_loss)
-            if verbose:
-                for value in epoch_loss:
-                    print("Iteration %d, loss = %.8f" % (n_iter, value))
-
-            if config.early_stopping:
-                output = forward(
-                    architecture,
-                    active,
-                    data.X_val,
-                    buffers.get(n_active, data.y_val.shape[2])[0],
-                )
-                val_score = score(data.y_val, output, data.sample_weight_val)
-                scores.record(origin, val_score)
-                if verbose:
-                    for value in val_score:
-                        print("Validation score: %f" % value)
-                best = progress.best_validation_score
-                # NaN compares False both ways, exactly as in scikit-learn.
-                not_better = val_score < best + hyper.tol
-                improved = val_score > best
-                if improved.any():
-                    progress.best_validation_score = np.where(improved, val_score, best)
-                    state.best_params[origin[improved]] = active.flat[improved]
-            else:
-                not_better = epoch_loss > progress.best_loss - hyper.tol
-                # fmin, not minimum: a NaN loss must not replace the best one.
-                np.fmin(progress.best_loss, epoch_loss, out=progress.best_loss)
-            count = np.where(not_better, progress.no_improvement_count + 1, 0)
-
-            optimizer.iteration_ends(progress.t)
-            if on_epoch is not None:
-                on_epoch(n_iter, origin, active)
-
-            plateaued = count > hyper.n_iter_no_change
-            stopping = plateaued
-            if np.logical_or.reduce(plateaued):
-                first = np.flatnonzero(plateaued)[0]
-                stopping = optimizer.trigger_stopping(
-                    plateaued,
-                    verbose,
-                    message % (hyper.tol[first], hyper.n_iter_no_change[first]),
-                )
-                count[plateaued & ~stopping] = 0
-            progress.no_improvement_count = count
-
-            if incremental:
-                final[origin] = active.flat
-                n_iter_out[origin] = n_iter
-                progress.write_back(state, origin, np.ones(n_active, dtype=bool))
-                break
-            done = stopping
-            if n_iter >= min_budget:
-                out_of_budget = (n_iter >= hyper.max_iter) & ~stopping
-                for max_iter in hyper.max_iter[out_of_budget]:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                        "optimization hasn't converged yet." % max_iter,
-                        ConvergenceWarning,
-                        stacklevel=4,
+        try:
+            while True:
+                if shuffle_rows:
+                    # Each epoch permutes the previous epoch's order (as
+                    # scikit-learn does).
+                    order = np.stack(
+                        [
+                            shuffle(row, random_state=rs)
+                            for row, rs in zip(order, random_states)
+                        ]
                     )
-                done = stopping | out_of_budget
-            if not np.logical_or.reduce(done):
-                continue
-            leaving = origin[done]
-            final[leaving] = (
-                state.best_params[leaving]
-                if config.early_stopping
-                else active.flat[done]
+                epoch_loss = None
+                for batch in batches:
+                    size = batch.stop - batch.start
+                    index = order[:, batch] if shuffle_rows else batch
+                    sample_weight = _batch_rows(data.sample_weight, rows, index)
+                    workspace, grads, weight_sum = buffers.get(n_active, size)
+                    if sample_weight is not None:
+                        weight_sum = np.add.reduce(sample_weight, axis=1)[:, None]
+                    batch_loss = loss_and_gradient(
+                        architecture,
+                        active,
+                        _batch_rows(data.X, rows, index),
+                        _batch_columns(data.y, index),
+                        sample_weight,
+                        weight_sum,
+                        alpha,
+                        workspace,
+                        grads,
+                    )
+                    # Accumulates as scikit-learn does, from 0.0 (0.0 + x is x).
+                    batch_loss *= size
+                    if epoch_loss is None:
+                        epoch_loss = batch_loss
+                    else:
+                        epoch_loss += batch_loss
+                    optimizer.update(active.flat, grads.flat)
+                n_iter += 1
+                epoch_loss /= n_samples
+                progress.t += n_samples
+                losses.record(origin, epoch_loss)
+                if verbose:
+                    for value in epoch_loss:
+                        print("Iteration %d, loss = %.8f" % (n_iter, value))
+
+                if config.early_stopping:
+                    output = forward(
+                        architecture,
+                        active,
+                        data.X_val,
+                        buffers.get(n_active, data.y_val.shape[2])[0],
+                    )
+                    val_score = score(data.y_val, output, data.sample_weight_val)
+                    scores.record(origin, val_score)
+                    if verbose:
+                        for value in val_score:
+                            print("Validation score: %f" % value)
+                    best = progress.best_validation_score
+                    # NaN compares False both ways, exactly as in scikit-learn.
+                    not_better = val_score < best + hyper.tol
+                    improved = val_score > best
+                    if improved.any():
+                        progress.best_validation_score = np.where(
+                            improved, val_score, best
+                        )
+                        state.best_params[origin[improved]] = active.flat[improved]
+                else:
+                    not_better = epoch_loss > progress.best_loss - hyper.tol
+                    # fmin, not minimum: a NaN loss must not replace the best one.
+                    np.fmin(progress.best_loss, epoch_loss, out=progress.best_loss)
+                count = np.where(not_better, progress.no_improvement_count + 1, 0)
+
+                optimizer.iteration_ends(progress.t)
+                if on_epoch is not None:
+                    on_epoch(n_iter, origin, active)
+
+                plateaued = count > hyper.n_iter_no_change
+                stopping = plateaued
+                if np.logical_or.reduce(plateaued):
+                    first = np.flatnonzero(plateaued)[0]
+                    stopping = optimizer.trigger_stopping(
+                        plateaued,
+                        verbose,
+                        message % (hyper.tol[first], hyper.n_iter_no_change[first]),
+                    )
+                    count[plateaued & ~stopping] = 0
+                progress.no_improvement_count = count
+
+                if incremental:
+                    final[origin] = active.flat
+                    n_iter_out[origin] = n_iter
+                    progress.write_back(state, origin, np.ones(n_active, dtype=bool))
+                    break
+                done = stopping
+                if n_iter >= min_budget:
+                    out_of_budget = (n_iter >= hyper.max_iter) & ~stopping
+                    for max_iter in hyper.max_iter[out_of_budget]:
+                        warnings.warn(
+                            "Stochastic Optimizer: Maximum iterations (%d) reached "
+                            "and the optimization hasn't converged yet." % max_iter,
+                            ConvergenceWarning,
+                            stacklevel=4,
+                        )
+                    done = stopping | out_of_budget
+                if not np.logical_or.reduce(done):
+                    continue
+                leaving = origin[done]
+                final[leaving] = (
+                    state.best_params[leaving]
+                    if config.early_stopping
+                    else active.flat[done]
+                )
+                n_iter_out[leaving] = n_iter
+                progress.write_back(state, origin, done)
+                if done.all():
+                    break
+                # The optimizer now describes only part of the stack: a later
+                # incremental call must not reuse it.
+                state.optimizer = None
+                keep = ~done
+                origin = origin[keep]
+                active = StackedParameters(architecture.layer_units, active.flat[keep])
+                progress.take(keep)
+                data = data.take(keep)
+                hyper = hyper.take(keep)
+                optimizer.take(keep)
+                random_states = [rs for rs, kept in zip(random_states, keep) if kept]
+                order = order[keep]
+                # Buffers of the old stack size will not be used again.
+                buffers = _BatchBuffers(architecture, dtype)
+                n_active = len(origin)
+                rows = np.arange(n_active)[:, None]
+                alpha = hyper.alpha if hyper.alpha.any() else None
+                min_budget = hyper.max_iter.min()
+        except KeyboardInterrupt:
+            # As scikit-learn: keep what was trained so far.
+            warnings.warn("Training interrupted by user.", stacklevel=3)
+            final[origin] = (
+                state.best_params[origin] if config.early_stopping else active.flat
             )
-            n_iter_out[leaving] = n_iter
-            progress.write_back(state, origin, done)
-            if done.all():
-                break
-            # The optimizer now describes only part of the stack: a later
-            # incremental call must not reuse it.
-            state.optimizer = None
-            keep = ~done
-            origin = origin[keep]
-            active = StackedParameters(architecture.layer_units, active.flat[keep])
-            progress.take(keep)
-            data = data.take(keep)
-            hyper = hyper.take(keep)
-            optimizer.take(keep)
-            random_states = [rs for rs, kept in zip(random_states, keep) if kept]
-            order = order[keep]
-            n_active = len(origin)
-            rows = np.arange(n_active)[:, None]
-            alpha = hyper.alpha if hyper.alpha.any() else None
-            min_budget = hyper.max_iter.min()
+            n_iter_out[origin] = n_iter
+            progress.write_back(state, origin, np.ones(len(origin), dtype=bool))
+
     losses.write_to(state.loss_curves)
     scores.write_to(state.validation_scores)
     return StackedParameters(architecture.layer_units, final), n_iter_out
@@ -886,11 +901,19 @@ def fit_lbfgs(architecture, params, data, alpha, *, max_iter, max_fun, tol):
         )
     n_iter = min(result.nit, max_iter)
     if result.status != 0:
-        warnings.warn(
+        message = (
             f"lbfgs failed to converge after {n_iter} iteration(s) "
-            f"(status={result.status}):\n{result.message}\n",
-            ConvergenceWarning,
-            stacklevel=3,
+            f"(status={result.status}):\n{result.message}\n"
         )
+        if n_iter == max_iter:
+            message += (
+                "\nIncrease the number of iterations to improve the "
+                f"convergence (max_iter={max_iter})."
+            )
+        message += (
+            "\nYou might also want to scale the data as shown in:\n"
+            "    https://scikit-learn.org/stable/modules/preprocessing.html"
+        )
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
     work.flat[0, order] = result.x
     return work, result.fun, n_iter

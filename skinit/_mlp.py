@@ -160,6 +160,9 @@ class BaseInitMLP(BaseEstimator):
             not self.warm_start and not incremental
         )
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass:
+            # The model keeps the dtype it was first fitted in.
+            X = X.astype(self.coefs_[0].dtype, copy=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if y.ndim == 1:
@@ -170,16 +173,21 @@ class BaseInitMLP(BaseEstimator):
         if first_pass:
             self._initialize(X, y, layer_units, random_state)
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
-        params = StackedParameters.from_layers(
-            layer_units, [self.coefs_], [self.intercepts_], X.dtype
-        )
         if self.solver not in STOCHASTIC_SOLVERS:
+            # scikit-learn's L-BFGS optimizes (and returns) float64 weights
+            # whatever the data's dtype.
+            params = StackedParameters.from_layers(
+                layer_units, [self.coefs_], [self.intercepts_], np.float64
+            )
             data = StackedData.from_arrays(
-                _stacked(X),
-                y.astype(X.dtype)[None],
+                _stacked(X.astype(np.float64, copy=False)),
+                y.astype(np.float64)[None],
                 None if sample_weight is None else sample_weight[None],
             )
             return _FitPlan(architecture, params, data)
+        params = StackedParameters.from_layers(
+            layer_units, [self.coefs_], [self.intercepts_], X.dtype
+        )
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -295,12 +303,12 @@ class BaseInitMLP(BaseEstimator):
                 reset=False,
             )
         architecture = self._architecture()
+        # As scikit-learn's X @ coef: float32 only if both are float32.
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         params = StackedParameters.from_layers(
-            architecture.layer_units,
-            [self.coefs_],
-            [self.intercepts_],
-            self.coefs_[0].dtype,
+            architecture.layer_units, [self.coefs_], [self.intercepts_], dtype
         )
+        X = X.astype(dtype, copy=False)
         return predict_output(architecture, params, _stacked(X))[0]
 
     def __sklearn_tags__(self):

@@ -36,7 +36,11 @@ def take_pretrained(estimator, X, y, sample_weight):
     table = _PRETRAINED.get()
     if table is None:
         return False
-    fitted = table.get(fit_key(estimator, X, y, sample_weight))
+    try:
+        key = fit_key(estimator, X, y, sample_weight)
+    except Exception:  # unhashable (a lambda parameter): never pretrained
+        return False
+    fitted = table.get(key)
     if fitted is None:
         return False
     if isinstance(fitted, BaseException):

@@ -4,9 +4,9 @@ import time
 from collections import defaultdict
 from numbers import Integral
 
-import joblib
 import numpy as np
 from joblib import effective_n_jobs, parallel_config
+from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
 from sklearn.model_selection._search import BaseSearchCV
@@ -82,22 +82,29 @@ def _group_key(plan):
 
 
 def _train_stack(keys, estimators, plans):
-    """Train planned fits as one stack; -> list of (key, fitted or error)."""
+    """Train planned fits as one stack; -> list of (key, fitted or error).
+
+    Should the stack fail as a whole (say, out of memory), it returns nothing:
+    scikit-learn's search then trains those fits one by one, as usual.
+    """
     first = plans[0]
     state = TrainingState.concatenate([plan.state for plan in plans])
-    params, n_iter = fit_stochastic(
-        first.architecture,
-        StackedParameters(
-            first.architecture.layer_units,
-            np.concatenate([plan.params.flat for plan in plans]),
-        ),
-        StackedData.concatenate([plan.data for plan in plans]),
-        first.config,
-        Hyperparameters.from_estimators(estimators),
-        state,
-        [plan.random_state for plan in plans],
-        score=estimators[0]._validation_score,
-    )
+    try:
+        params, n_iter = fit_stochastic(
+            first.architecture,
+            StackedParameters(
+                first.architecture.layer_units,
+                np.concatenate([plan.params.flat for plan in plans]),
+            ),
+            StackedData.concatenate([plan.data for plan in plans]),
+            first.config,
+            Hyperparameters.from_estimators(estimators),
+            state,
+            [plan.random_state for plan in plans],
+            score=estimators[0]._validation_score,
+        )
+    except Exception:
+        return []
     results = []
     for k, (key, estimator) in enumerate(zip(keys, estimators)):
         network = StackedParameters(params.layer_units, params.flat[k : k + 1].copy())
@@ -157,13 +164,30 @@ class _FusedSearchMixin:
             Instance of fitted estimator.
         """
         self._validate_params()
+        for name in ("n_fused_fits_", "fused_fit_time_"):
+            vars(self).pop(name, None)
         self._candidate_list = self._candidates()
-        table = self._pretrain(X, y, params)
-        if table is None:
+        fit_parameters = self._fit_parameters(params)
+        if (
+            _last_step(self.estimator) is None
+            or fit_parameters is None
+            or get_config().get("enable_metadata_routing", False)
+        ):
             return super().fit(X, y, **params)
-        # The fits below only look their networks up: in-process and sequential.
-        with pretrained_fits(table), parallel_config(backend="sequential"):
-            return super().fit(X, y, **params)
+        sample_weight, groups = fit_parameters
+        X, y = indexable(X, y)
+        # Split once: a generator or an unseeded shuffling splitter must give
+        # the fits trained here and the search the same folds.
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, groups))
+        table = self._pretrain(X, y, sample_weight, splits)
+        original_cv, self.cv = self.cv, splits
+        try:
+            # The fits below only look their networks up: in-process, sequential.
+            with pretrained_fits(table), parallel_config(backend="sequential"):
+                return super().fit(X, y, **params)
+        finally:
+            self.cv = original_cv
 
     def _run_search(self, evaluate_candidates):
         evaluate_candidates(self._candidate_list)
@@ -178,40 +202,38 @@ class _FusedSearchMixin:
         sample_weight = params.pop(prefix + "sample_weight", None)
         return None if params else (sample_weight, groups)
 
-    def _pretrain(self, X, y, params):
-        """Train every fit of the search; -> {fit key: fitted estimator or error}.
+    def _plan(self, X, y, sample_weight, splits):
+        """Plan every fit of the search.
 
-        Returns None when the estimator is not an InitMLP (or a pipeline ending
-        in one) or fit parameters other than sample weights are passed: the
-        search then runs exactly as scikit-learn's.
+        Returns the table of fits (key -> None, or the error planning raised),
+        the stackable plans grouped by ``_group_key`` and the fits that train
+        alone.  A fit that cannot even be keyed (an unhashable parameter, a
+        preprocessing step that fails) is left out: scikit-learn's search
+        trains it, or records its error, as usual.
         """
-        fit_parameters = self._fit_parameters(params)
-        if _last_step(self.estimator) is None or fit_parameters is None:
-            return None
-        sample_weight, groups = fit_parameters
-        X, y = indexable(X, y)
-        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        splits = list(cv.split(X, y, groups))
-        start = time.perf_counter()
-
-        table, groups_of_plans, alone = {}, defaultdict(list), []
-        transformed = {}
+        table, groups, alone = {}, defaultdict(list), []
+        transformed, shared_data = {}, {}
         for candidate in self._candidate_list:
             estimator = clone(self.estimator).set_params(**clone(candidate, safe=False))
             mlp = _last_step(estimator)
-            for train, _ in splits:
+            if mlp is None:
+                continue
+            for fold, (train, _) in enumerate(splits):
                 X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
                 weight = (
                     None
                     if sample_weight is None
                     else _safe_indexing(sample_weight, train)
                 )
-                if isinstance(estimator, Pipeline):
-                    X_train = self._transform(
-                        estimator, X_train, y_train, train, transformed
-                    )
                 network = clone(mlp)
-                key = fit_key(network, X_train, y_train, weight)
+                try:
+                    if isinstance(estimator, Pipeline):
+                        X_train = self._transform(
+                            estimator, X_train, y_train, fold, transformed
+                        )
+                    key = fit_key(network, X_train, y_train, weight)
+                except Exception:  # left to scikit-learn's search
+                    continue
                 if key in table:
                     continue
                 table[key] = None
@@ -219,17 +241,28 @@ class _FusedSearchMixin:
                     alone.append((key, network, X_train, y_train, weight))
                     continue
                 try:
+                    network._validate_params()
                     plan = network._plan_fit(
                         X_train, y_train, weight, incremental=False
                     )
                 except Exception as error:
                     table[key] = error
                     continue
-                groups_of_plans[_group_key(plan)].append((key, network, plan))
+                if not network.early_stopping:
+                    # Fits of one fold share their data (it only depends on the
+                    # fold): one copy per fold, not per candidate.
+                    data_key = (id(X_train), plan.params.flat.dtype.str)
+                    plan.data = shared_data.setdefault(data_key, plan.data)
+                groups[_group_key(plan)].append((key, network, plan))
+        return table, groups, alone
 
+    def _pretrain(self, X, y, sample_weight, splits):
+        """Train every fit of the search; -> {fit key: fitted estimator or error}."""
+        start = time.perf_counter()
+        table, groups, alone = self._plan(X, y, sample_weight, splits)
         n_workers = effective_n_jobs(self.n_jobs)
         tasks = []
-        for members in groups_of_plans.values():
+        for members in groups.values():
             chunks = _chunks(len(members), _network_bytes(members[0][2]), n_workers)
             for chunk in chunks:
                 keys, networks, plans = zip(*members[chunk])
@@ -251,7 +284,7 @@ class _FusedSearchMixin:
         results = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)(tasks)
         for task_results in results:
             table.update(task_results)
-        self.n_fused_fits_ = sum(len(members) for members in groups_of_plans.values())
+        self.n_fused_fits_ = sum(len(members) for members in groups.values())
         self.fused_fit_time_ = time.perf_counter() - start
         if self.verbose > 0:
             print(
@@ -261,10 +294,10 @@ class _FusedSearchMixin:
         return table
 
     @staticmethod
-    def _transform(pipeline, X_train, y_train, train, cache):
+    def _transform(pipeline, X_train, y_train, fold, cache):
         """The pipeline's preprocessing of a fold, fitted as Pipeline.fit does."""
         preprocessing = pipeline[:-1]
-        key = (joblib.hash(train), fit_key(preprocessing, None, None, None))
+        key = (fold, fit_key(preprocessing, None, None, None))
         if key not in cache:
             cache[key] = clone(preprocessing).fit_transform(X_train, y_train)
         return cache[key]

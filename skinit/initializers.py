@@ -742,6 +742,11 @@ def _draw_unscaled(entry, fan_in, fan_out, random_state, activation, dtype, bias
 
 def _finish(coef, factor, dtype):
     """Cast, then scale: ``W_s == W_1 * s`` bit for bit in every dtype."""
+    if factor > float(np.finfo(dtype).max):
+        raise ValueError(
+            f"scale={factor!r} is larger than the largest {dtype.name} "
+            f"({np.finfo(dtype).max:.3g}): the weights cannot be represented."
+        )
     coef = coef.astype(dtype)
     coef *= dtype.type(factor)
     return coef

@@ -8,10 +8,17 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import loguniform
 from sklearn.base import clone
 from sklearn.datasets import load_iris
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning
-from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    RandomizedSearchCV,
+    ShuffleSplit,
+)
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skinit import InitMLPClassifier, InitRandomizedSearchCV, InitSearchCV
@@ -250,8 +257,6 @@ def test_randomized_search_equals_scikit_learn():
 
 
 def test_other_estimators_are_searched_as_grid_search_does():
-    from sklearn.linear_model import LogisticRegression
-
     grid = {"C": [0.1, 1.0]}
     fused = InitSearchCV(LogisticRegression(), grid, cv=3).fit(X_CIRCLES, Y_CIRCLES)
     reference = GridSearchCV(LogisticRegression(), grid, cv=3).fit(X_CIRCLES, Y_CIRCLES)
@@ -275,3 +280,53 @@ def test_invalid_parameters():
         InitSearchCV(GD, param_grid="scale").fit(X_CIRCLES, Y_CIRCLES)
     with pytest.raises(InvalidParameterError):
         InitSearchCV(GD, {"scale": [1.0]}, cv="five").fit(X_CIRCLES, Y_CIRCLES)
+
+
+@pytest.mark.parametrize(
+    "estimator, grid",
+    [
+        # an invalid value fails that candidate only, as in GridSearchCV
+        (GD, {"activation": ["relu", "bad"]}),
+        (GD, {"momentum": [0.9, "x"], "solver": ["sgd"]}),
+        # a preprocessing step that fails for one candidate
+        (make_pipeline(PCA(), clone(GD)), {"pca__n_components": [2, 20]}),
+        # the final step itself searched over: only MLP candidates fuse
+        (
+            Pipeline([("scale", StandardScaler()), ("clf", clone(GD))]),
+            {"clf": [clone(GD), LogisticRegression()]},
+        ),
+        # an unhashable parameter (a lambda) is left to scikit-learn's search
+        (
+            make_pipeline(FunctionTransformer(lambda Z: 2 * Z), clone(GD)),
+            {"initmlpclassifier__scale": [0.5, 1.0]},
+        ),
+    ],
+    ids=[
+        "invalid-activation",
+        "invalid-momentum",
+        "failing-preprocessing",
+        "final-step-in-grid",
+        "lambda-transformer",
+    ],
+)
+def test_grids_grid_search_handles(estimator, grid):
+    fused, reference = _search_pair(
+        estimator, grid, X_CIRCLES, Y_CIRCLES, cv=3, refit=False
+    )
+    assert_same_search(fused, reference)
+
+
+@pytest.mark.parametrize(
+    "make_cv",
+    [
+        lambda: (split for split in KFold(3).split(X_CIRCLES)),
+        lambda: ShuffleSplit(3, random_state=np.random.RandomState(0)),
+    ],
+    ids=["generator", "random-state-instance"],
+)
+def test_splitters_drawn_once(make_cv):
+    grid = {"scale": [0.5, 2.0]}
+    fused = _quiet(InitSearchCV(GD, grid, cv=make_cv()).fit, X_CIRCLES, Y_CIRCLES)
+    reference = _quiet(GridSearchCV(GD, grid, cv=make_cv()).fit, X_CIRCLES, Y_CIRCLES)
+    assert_same_search(fused, reference)
+    assert fused.n_fused_fits_ == 6
