@@ -89,6 +89,12 @@ DERIVATIVES = {
 }
 
 
+def _sum_over_outputs(per_output):
+    """``(m, K)`` -> ``(K,)``; a single output is returned as it is (exactly
+    its sum), saving a reduction on the common binary case."""
+    return per_output[0] if len(per_output) == 1 else np.add.reduce(per_output, axis=0)
+
+
 def _mean_over_samples(per_sample, sample_weight, sign=1):
     """``sign`` times the (weighted) mean over samples: ``(m, K, n)`` -> ``(m, K)``.
 
@@ -130,7 +136,7 @@ def binary_log_loss(y_true, y_prob, sample_weight=None):
     likelihood = np.subtract(1 - y_true, y_prob)
     np.abs(likelihood, out=likelihood)
     np.log(_clip_probability(likelihood), out=likelihood)
-    return np.add.reduce(_mean_over_samples(likelihood, sample_weight, -1), axis=0)
+    return _sum_over_outputs(_mean_over_samples(likelihood, sample_weight, -1))
 
 
 def log_loss(y_true, y_prob, sample_weight=None):
@@ -138,7 +144,7 @@ def log_loss(y_true, y_prob, sample_weight=None):
     log_prob = _clip_probability(y_prob.copy())
     np.log(log_prob, out=log_prob)
     log_prob *= y_true
-    return np.add.reduce(_mean_over_samples(log_prob, sample_weight, -1), axis=0)
+    return _sum_over_outputs(_mean_over_samples(log_prob, sample_weight, -1))
 
 
 LOSS_FUNCTIONS = {

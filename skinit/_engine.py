@@ -96,6 +96,11 @@ class StackedParameters:
         )
 
     @cached_property
+    def unit_major_coefs(self):
+        """``coefs`` as ``(fan_in, K, fan_out)`` views, to broadcast over signals."""
+        return [per_network(coef) for coef in self.coefs]
+
+    @cached_property
     def coef_mask(self):
         """``(n_params,)`` array: 1 at weights, 0 at biases (for the L2 penalty)."""
         mask = StackedParameters(self.layer_units, np.ones((1, self.flat.shape[1])))
@@ -190,6 +195,14 @@ class Workspace:
             np.empty((units, n_networks, n_samples), dtype=dtype)
             for units in layer_units[1:]
         ]
+        # The same buffers in np.matmul's layout, made once: a training step
+        # is short enough for view creation to show.
+        self.matmul_outputs = [per_network(signal) for signal in self.outputs]
+        self.matmul_inputs = [per_network(signal) for signal in self.extended]
+        self.matmul_inputs_transposed = [
+            signal.transpose(0, 2, 1) for signal in self.matmul_inputs
+        ]
+        self.matmul_deltas = [per_network(delta) for delta in self.deltas]
 
 
 def forward(architecture, params, inputs, workspace):
@@ -198,22 +211,16 @@ def forward(architecture, params, inputs, workspace):
     Every layer's activation is left in ``workspace.outputs``; returns the
     output layer's, ``(n_outputs, K, n)``.
     """
-    last = len(params.layers) - 1
-    for i, layer in enumerate(params.layers):
-        out = workspace.outputs[i]
-        if i == 0:
-            _first_layer(inputs, layer, per_network(out))
-        else:
-            np.matmul(
-                layer, per_network(workspace.extended[i - 1]), out=per_network(out)
-            )
-        name = (
-            architecture.output_activation
-            if i == last
-            else architecture.hidden_activation
+    hidden = ACTIVATIONS[architecture.hidden_activation]
+    _first_layer(inputs, params.layers[0], workspace.matmul_outputs[0])
+    for i, layer in enumerate(params.layers[1:]):
+        hidden(workspace.outputs[i])
+        np.matmul(
+            layer, workspace.matmul_inputs[i], out=workspace.matmul_outputs[i + 1]
         )
-        ACTIVATIONS[name](out)
-    return workspace.outputs[-1]
+    output = workspace.outputs[-1]
+    ACTIVATIONS[architecture.output_activation](output)
+    return output
 
 
 def predict_output(architecture, params, X):
@@ -278,22 +285,21 @@ def loss_and_gradient(
     if sample_weight is not None:
         delta *= sample_weight
     derivative = DERIVATIVES[architecture.hidden_activation]
+    matmul_deltas = workspace.matmul_deltas
     for i in range(len(params.layers) - 1, 0, -1):
-        layer_input = per_network(workspace.extended[i - 1])
         np.matmul(
-            per_network(delta), layer_input.transpose(0, 2, 1), out=grads.layers[i]
+            matmul_deltas[i],
+            workspace.matmul_inputs_transposed[i - 1],
+            out=grads.layers[i],
         )
-        if delta.shape[0] == 1:
+        if deltas[i].shape[0] == 1:
             # Through a one-unit layer (a binary output) the product is an
             # outer product: a broadcast multiply gives the same values, fast.
-            np.multiply(per_network(params.coefs[i]), delta, out=deltas[i - 1])
+            np.multiply(params.unit_major_coefs[i], deltas[i], out=deltas[i - 1])
         else:
-            np.matmul(
-                params.coefs[i], per_network(delta), out=per_network(deltas[i - 1])
-            )
-        delta = deltas[i - 1]
-        derivative(workspace.outputs[i - 1], delta)
-    _first_layer_gradient(inputs, per_network(delta), grads.layers[0])
+            np.matmul(params.coefs[i], matmul_deltas[i], out=matmul_deltas[i - 1])
+        derivative(workspace.outputs[i - 1], deltas[i - 1])
+    _first_layer_gradient(inputs, matmul_deltas[0], grads.layers[0])
 
     if alpha is not None:
         weights = params.flat * params.coef_mask
@@ -546,12 +552,15 @@ class _Progress:
     FIELDS = ("t", "no_improvement_count", "best_loss", "best_validation_score")
 
     def __init__(self, state, origin):
+        # ``t`` is kept as it was at the start: every active network has seen
+        # ``samples_seen`` more samples since (one addition less per epoch).
         for name in self.FIELDS:
             setattr(self, name, getattr(state, name)[origin].copy())
 
-    def write_back(self, state, origin, mask):
+    def write_back(self, state, origin, mask, samples_seen):
         for name in self.FIELDS:
             getattr(state, name)[origin[mask]] = getattr(self, name)[mask]
+        state.t[origin[mask]] += samples_seen
 
     def take(self, keep):
         for name in self.FIELDS:
@@ -645,6 +654,8 @@ def fit_stochastic(
     n_samples = data.n_samples
     batches = _batches(config, n_samples)
     shuffle_rows = config.shuffle and config.solver != "gd"
+    # One batch of every sample in order ('gd'): the data as it is.
+    whole_batch = len(batches) == 1 and not shuffle_rows
     if config.early_stopping:
         message = (
             "Validation score did not improve more than tol=%f for %d "
@@ -685,16 +696,22 @@ def fit_stochastic(
                 epoch_loss = None
                 for batch in batches:
                     size = batch.stop - batch.start
-                    index = order[:, batch] if shuffle_rows else batch
-                    sample_weight = _batch_rows(data.sample_weight, rows, index)
+                    if whole_batch:
+                        X_batch, y_batch = data.X, data.y
+                        sample_weight = data.sample_weight
+                    else:
+                        index = order[:, batch] if shuffle_rows else batch
+                        X_batch = _batch_rows(data.X, rows, index)
+                        y_batch = _batch_columns(data.y, index)
+                        sample_weight = _batch_rows(data.sample_weight, rows, index)
                     workspace, grads, weight_sum = buffers.get(n_active, size)
                     if sample_weight is not None:
                         weight_sum = np.add.reduce(sample_weight, axis=1)[:, None]
                     batch_loss = loss_and_gradient(
                         architecture,
                         active,
-                        _batch_rows(data.X, rows, index),
-                        _batch_columns(data.y, index),
+                        X_batch,
+                        y_batch,
                         sample_weight,
                         weight_sum,
                         alpha,
@@ -710,7 +727,6 @@ def fit_stochastic(
                     optimizer.update(active.flat, grads.flat)
                 n_iter += 1
                 epoch_loss /= n_samples
-                progress.t += n_samples
                 losses.record(origin, epoch_loss)
                 if verbose:
                     for value in epoch_loss:
@@ -741,14 +757,17 @@ def fit_stochastic(
                     not_better = epoch_loss > progress.best_loss - hyper.tol
                     # fmin, not minimum: a NaN loss must not replace the best one.
                     np.fmin(progress.best_loss, epoch_loss, out=progress.best_loss)
-                count = np.where(not_better, progress.no_improvement_count + 1, 0)
+                count = progress.no_improvement_count
+                count += 1
+                count *= not_better
 
-                optimizer.iteration_ends(progress.t)
+                if optimizer.needs_time:
+                    optimizer.iteration_ends(progress.t + n_iter * n_samples)
                 if on_epoch is not None:
                     on_epoch(n_iter, origin, active)
 
                 plateaued = count > hyper.n_iter_no_change
-                stopping = plateaued
+                stopping = None
                 if np.logical_or.reduce(plateaued):
                     first = np.flatnonzero(plateaued)[0]
                     stopping = optimizer.trigger_stopping(
@@ -757,13 +776,18 @@ def fit_stochastic(
                         message % (hyper.tol[first], hyper.n_iter_no_change[first]),
                     )
                     count[plateaued & ~stopping] = 0
-                progress.no_improvement_count = count
 
                 if incremental:
                     final[origin] = active.flat
                     n_iter_out[origin] = n_iter
-                    progress.write_back(state, origin, np.ones(n_active, dtype=bool))
+                    progress.write_back(
+                        state, origin, np.ones(n_active, dtype=bool), n_iter * n_samples
+                    )
                     break
+                if stopping is None:
+                    if n_iter < min_budget:
+                        continue  # nothing can end before the smallest budget
+                    stopping = np.zeros(n_active, dtype=bool)
                 done = stopping
                 if n_iter >= min_budget:
                     out_of_budget = (n_iter >= hyper.max_iter) & ~stopping
@@ -784,7 +808,7 @@ def fit_stochastic(
                     else active.flat[done]
                 )
                 n_iter_out[leaving] = n_iter
-                progress.write_back(state, origin, done)
+                progress.write_back(state, origin, done, n_iter * n_samples)
                 if done.all():
                     break
                 # The optimizer now describes only part of the stack: a later
@@ -812,7 +836,9 @@ def fit_stochastic(
                 state.best_params[origin] if config.early_stopping else active.flat
             )
             n_iter_out[origin] = n_iter
-            progress.write_back(state, origin, np.ones(len(origin), dtype=bool))
+            progress.write_back(
+                state, origin, np.ones(len(origin), dtype=bool), n_iter * n_samples
+            )
 
     losses.write_to(state.loss_curves)
     scores.write_to(state.validation_scores)

@@ -89,6 +89,11 @@ class SGDOptimizer:
         # Cached: the rate changes only on schedule, the step uses it every batch.
         self._rate_column = _column(value, self.dtype)
 
+    @property
+    def needs_time(self):
+        """Whether ``iteration_ends`` must be told the samples seen."""
+        return self.schedule == "invscaling"
+
     def iteration_ends(self, time_step):
         """Update the learning rate at the end of an epoch (``invscaling``)."""
         if self.schedule == "invscaling":
@@ -180,8 +185,8 @@ class AdamOptimizer:
         step /= denominator
         params += step
 
-    def iteration_ends(self, time_step):
-        """Adam keeps its learning-rate schedule in ``update``."""
+    # Adam keeps its learning-rate schedule in ``update``.
+    needs_time = False
 
     def trigger_stopping(self, plateaued, verbose, message):
         """Every network that plateaued stops."""

@@ -60,8 +60,7 @@ def _fitted_attribute(estimator, attribute, how_to_fit):
     value = getattr(estimator, attribute, None)
     if value is None:
         raise ValueError(
-            f"{type(estimator).__name__} has no {attribute}: fit it with "
-            f"{how_to_fit}."
+            f"{type(estimator).__name__} has no {attribute}: fit it with {how_to_fit}."
         )
     return value
 
@@ -82,8 +81,12 @@ def _axes(ax, n_panels, *, sharey=False, panel_size=(4.5, 3.6)):
 
     if ax is None:
         figure, ax = plt.subplots(
-            1, n_panels, figsize=(panel_size[0] * n_panels, panel_size[1]),
-            sharey=sharey, squeeze=False, layout="constrained",
+            1,
+            n_panels,
+            figsize=(panel_size[0] * n_panels, panel_size[1]),
+            sharey=sharey,
+            squeeze=False,
+            layout="constrained",
         )
     axes = np.empty(np.size(ax), dtype=object)
     axes[:] = list(np.ravel(np.asarray(ax, dtype=object)))
@@ -180,8 +183,12 @@ class LayerStatisticsDisplay(_Display):
         self.names = _checked_names(names, len(self.reports))
 
     def plot(
-        self, ax=None, *, statistics=("activation_std", "gradient_norm"),
-        yscale="log", line_kw=None,
+        self,
+        ax=None,
+        *,
+        statistics=("activation_std", "gradient_norm"),
+        yscale="log",
+        line_kw=None,
     ):
         """Plot the statistics.
 
@@ -261,7 +268,12 @@ class LayerStatisticsDisplay(_Display):
         display : LayerStatisticsDisplay
         """
         return cls.from_estimators(
-            [estimator], X, y, at=at, names=None if name is None else [name], ax=ax,
+            [estimator],
+            X,
+            y,
+            at=at,
+            names=None if name is None else [name],
+            ax=ax,
             **kwargs,
         )
 
@@ -297,8 +309,11 @@ class LayerStatisticsDisplay(_Display):
         from skinit.diagnostics import diagnose
 
         return cls._from_estimators(
-            estimators, lambda estimator: diagnose(estimator, X, y, at=at),
-            names, ax, kwargs,
+            estimators,
+            lambda estimator: diagnose(estimator, X, y, at=at),
+            names,
+            ax,
+            kwargs,
         )
 
 
@@ -401,8 +416,10 @@ class TrainingRecordDisplay(_Display):
                 layer_names = _layer_names(values.shape[1])
                 for layer, layer_name in enumerate(layer_names):
                     (lines[k, layer],) = axis.plot(
-                        record.iterations, values[:, layer],
-                        label=f"layer {layer_name}", **line_kw,
+                        record.iterations,
+                        values[:, layer],
+                        label=f"layer {layer_name}",
+                        **line_kw,
                     )
                 if k == 0:
                     axis.legend()
@@ -441,7 +458,8 @@ class TrainingRecordDisplay(_Display):
         _check_matplotlib_support(f"{cls.__name__}.from_estimator")
         # Not through from_estimators: a single panel has no title by default.
         display = cls(
-            [_training_record(estimator)], names=None if name is None else [name],
+            [_training_record(estimator)],
+            names=None if name is None else [name],
             statistic=statistic,
         )
         return display.plot(ax=ax, **kwargs)

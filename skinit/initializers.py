@@ -872,15 +872,27 @@ def initialize(
     factor = _scale_factor(scale, activation)
     dtype = np.dtype(dtype)
     coef, _ = _draw_unscaled(
-        entry, fan_in, fan_out, check_random_state(random_state), activation, dtype,
+        entry,
+        fan_in,
+        fan_out,
+        check_random_state(random_state),
+        activation,
+        dtype,
         "auto",
     )
     return _finish(coef, factor, dtype)
 
 
 def initialize_network(
-    layer_units, *, initializer, scale, activation, random_state, dtype,
-    bias_initializer="auto", X=None,
+    layer_units,
+    *,
+    initializer,
+    scale,
+    activation,
+    random_state,
+    dtype,
+    bias_initializer="auto",
+    X=None,
 ):
     """Draw every layer of a network, first to last, from ``random_state``.
 
