@@ -36,7 +36,7 @@ def inplace_tanh(z):
 
 def inplace_relu(z):
     """Rectified linear unit ``f(z) = max(z, 0)`` in place."""
-    np.maximum(z, 0, out=z)
+    np.maximum(z, 0.0, out=z)
 
 
 def inplace_softmax(z):

@@ -675,7 +675,7 @@ def fit_stochastic(
     losses, scores = _History(), _History()
     random_states = list(random_states)
     order = np.tile(np.arange(n_samples), (n_networks, 1))
-    buffers = _BatchBuffers(architecture, dtype)
+    buffers = _BatchBuffers(architecture, dtype, n_networks)
     n_active = n_networks
     rows = np.arange(n_active)[:, None]
     alpha = hyper.alpha if hyper.alpha.any() else None
@@ -704,7 +704,7 @@ def fit_stochastic(
                         X_batch = _batch_rows(data.X, rows, index)
                         y_batch = _batch_columns(data.y, index)
                         sample_weight = _batch_rows(data.sample_weight, rows, index)
-                    workspace, grads, weight_sum = buffers.get(n_active, size)
+                    workspace, grads, weight_sum = buffers.get(size)
                     if sample_weight is not None:
                         weight_sum = np.add.reduce(sample_weight, axis=1)[:, None]
                     batch_loss = loss_and_gradient(
@@ -737,7 +737,7 @@ def fit_stochastic(
                         architecture,
                         active,
                         data.X_val,
-                        buffers.get(n_active, data.y_val.shape[2])[0],
+                        buffers.get(data.y_val.shape[2])[0],
                     )
                     val_score = score(data.y_val, output, data.sample_weight_val)
                     scores.record(origin, val_score)
@@ -824,8 +824,8 @@ def fit_stochastic(
                 random_states = [rs for rs, kept in zip(random_states, keep) if kept]
                 order = order[keep]
                 # Buffers of the old stack size will not be used again.
-                buffers = _BatchBuffers(architecture, dtype)
                 n_active = len(origin)
+                buffers = _BatchBuffers(architecture, dtype, n_active)
                 rows = np.arange(n_active)[:, None]
                 alpha = hyper.alpha if hyper.alpha.any() else None
                 min_budget = hyper.max_iter.min()
@@ -863,25 +863,27 @@ def _batches(config, n_samples):
 
 
 class _BatchBuffers:
-    """Workspace, gradient storage and unweighted sample counts per batch shape."""
+    """Workspace, gradient storage and unweighted sample count per batch size,
+    for a stack of ``n_networks``."""
 
-    def __init__(self, architecture, dtype):
+    def __init__(self, architecture, dtype, n_networks):
         self.architecture = architecture
         self.dtype = dtype
+        self.n_networks = n_networks
         self._cache = {}
 
-    def get(self, n_networks, n_samples):
-        key = (n_networks, n_samples)
-        if key not in self._cache:
+    def get(self, n_samples):
+        if n_samples not in self._cache:
             units = self.architecture.layer_units
-            self._cache[key] = (
+            n_networks = self.n_networks
+            self._cache[n_samples] = (
                 Workspace(units, n_networks, n_samples, self.dtype),
                 StackedParameters(
                     units, np.empty((n_networks, n_parameters(units)), dtype=self.dtype)
                 ),
                 np.full((n_networks, 1), n_samples, dtype=self.dtype),
             )
-        return self._cache[key]
+        return self._cache[n_samples]
 
 
 def fit_lbfgs(architecture, params, data, alpha, *, max_iter, max_fun, tol):

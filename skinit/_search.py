@@ -129,7 +129,10 @@ def _train_alone(key, estimator, X, y, sample_weight):
 def _chunks(n_networks, per_network_bytes, n_workers):
     """Split ``n_networks`` into near-equal chunks bounded in size and memory."""
     size = int(min(MAX_CHUNK, max(1, CHUNK_MEMORY // max(per_network_bytes, 1))))
-    n_chunks = max(-(-n_networks // size), min(n_workers, n_networks))
+    n_chunks = max(-(-n_networks // size), n_workers)
+    # A whole number of chunks per worker, so that no worker is left idle
+    # while another trains its last chunk.
+    n_chunks = min(-(-n_chunks // n_workers) * n_workers, n_networks)
     bounds = np.linspace(0, n_networks, n_chunks + 1).round().astype(int)
     return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 

@@ -330,3 +330,15 @@ def test_splitters_drawn_once(make_cv):
     reference = _quiet(GridSearchCV(GD, grid, cv=make_cv()).fit, X_CIRCLES, Y_CIRCLES)
     assert_same_search(fused, reference)
     assert fused.n_fused_fits_ == 6
+
+
+def test_joblib_backends_give_the_same_results():
+    """Stacks are dispatched through joblib: any backend (threads here; dask's
+    on a cluster) trains them, with the same results."""
+    from joblib import parallel_config
+
+    grid = {"initializer": ["normal", "he_normal"], "scale": [0.1, 1.0]}
+    reference = _quiet(InitSearchCV(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
+    with parallel_config(backend="threading", n_jobs=2):
+        threaded = _quiet(InitSearchCV(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
+    assert_same_search(threaded, reference)
