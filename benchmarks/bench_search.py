@@ -94,6 +94,10 @@ def main(argv=None):
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     X, y, _, _ = load_circles()
+    # Warm-up: imports, and joblib's worker processes, before any timing.
+    for n_jobs in args.n_jobs:
+        run_fused(X, y, 10, n_jobs)
+        run_grid(X, y, 10, n_jobs)
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, "
         f"scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs, "
