@@ -118,12 +118,6 @@ def _clip_probability(prob):
     return prob
 
 
-def squared_loss(y_true, y_pred, sample_weight=None):
-    """Half the mean squared error, averaged over outputs, one per network."""
-    residual = y_true - y_pred
-    return 0.5 * _mean_over_samples(residual**2, sample_weight).mean(axis=0)
-
-
 def binary_log_loss(y_true, y_prob, sample_weight=None):
     """Mean binary cross-entropy summed over outputs, one value per network.
 
@@ -148,7 +142,6 @@ def log_loss(y_true, y_prob, sample_weight=None):
 
 
 LOSS_FUNCTIONS = {
-    "squared_error": squared_loss,
     "binary_log_loss": binary_log_loss,
     "log_loss": log_loss,
 }
@@ -159,7 +152,6 @@ LOSS_FUNCTIONS = {
 OUTPUT_LOSS = {
     "logistic": "binary_log_loss",
     "softmax": "log_loss",
-    "identity": "squared_error",
 }
 
 
