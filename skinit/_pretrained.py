@@ -14,16 +14,15 @@ import joblib
 _PRETRAINED = ContextVar("skinit_pretrained_fits", default=None)
 
 
-def fit_key(estimator, X, y, sample_weight):
+def data_digest(X, y, sample_weight):
+    """A hash of a fit's training data (computed once per fold by the search)."""
+    return joblib.hash((X, y, sample_weight))
+
+
+def fit_key(estimator, digest):
     """What identifies a fit: estimator type, parameters and training data."""
     return joblib.hash(
-        (
-            type(estimator).__qualname__,
-            estimator.get_params(deep=False),
-            X,
-            y,
-            sample_weight,
-        )
+        (type(estimator).__qualname__, estimator.get_params(deep=False), digest)
     )
 
 
@@ -37,7 +36,7 @@ def take_pretrained(estimator, X, y, sample_weight):
     if table is None:
         return False
     try:
-        key = fit_key(estimator, X, y, sample_weight)
+        key = fit_key(estimator, data_digest(X, y, sample_weight))
     except Exception:  # unhashable (a lambda parameter): never pretrained
         return False
     fitted = table.get(key)

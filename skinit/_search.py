@@ -4,6 +4,7 @@ import time
 from collections import defaultdict
 from numbers import Integral
 
+import joblib
 import numpy as np
 from joblib import effective_n_jobs, parallel_config
 from sklearn import get_config
@@ -23,7 +24,7 @@ from skinit._engine import (
     fit_stochastic,
 )
 from skinit._mlp import STOCHASTIC_SOLVERS, BaseInitMLP
-from skinit._pretrained import fit_key, pretrained_fits
+from skinit._pretrained import data_digest, fit_key, pretrained_fits
 
 __all__ = ["InitRandomizedSearchCV", "InitSearchCV"]
 
@@ -216,26 +217,29 @@ class _FusedSearchMixin:
         trains it, or records its error, as usual.
         """
         table, groups, alone = {}, defaultdict(list), []
-        transformed, shared_data = {}, {}
+        folds = [
+            (
+                _safe_indexing(X, train),
+                _safe_indexing(y, train),
+                None if sample_weight is None else _safe_indexing(sample_weight, train),
+            )
+            for train, _ in splits
+        ]
+        # Each fold's training data -- per preprocessing, for a pipeline --
+        # is made and hashed once, whatever the number of candidates.
+        inputs, shared_data = {}, {}
         for candidate in self._candidate_list:
             estimator = clone(self.estimator).set_params(**clone(candidate, safe=False))
             mlp = _last_step(estimator)
             if mlp is None:
                 continue
-            for fold, (train, _) in enumerate(splits):
-                X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-                weight = (
-                    None
-                    if sample_weight is None
-                    else _safe_indexing(sample_weight, train)
-                )
+            for fold, (X_train, y_train, weight) in enumerate(folds):
                 network = clone(mlp)
                 try:
-                    if isinstance(estimator, Pipeline):
-                        X_train = self._transform(
-                            estimator, X_train, y_train, fold, transformed
-                        )
-                    key = fit_key(network, X_train, y_train, weight)
+                    X_train, digest = self._fold_inputs(
+                        estimator, fold, X_train, y_train, weight, inputs
+                    )
+                    key = fit_key(network, digest)
                 except Exception:  # left to scikit-learn's search
                     continue
                 if key in table:
@@ -255,7 +259,7 @@ class _FusedSearchMixin:
                 if not network.early_stopping:
                     # Fits of one fold share their data (it only depends on the
                     # fold): one copy per fold, not per candidate.
-                    data_key = (id(X_train), plan.params.flat.dtype.str)
+                    data_key = (digest, plan.params.flat.dtype.str)
                     plan.data = shared_data.setdefault(data_key, plan.data)
                 groups[_group_key(plan)].append((key, network, plan))
         return table, groups, alone
@@ -298,12 +302,22 @@ class _FusedSearchMixin:
         return table
 
     @staticmethod
-    def _transform(pipeline, X_train, y_train, fold, cache):
-        """The pipeline's preprocessing of a fold, fitted as Pipeline.fit does."""
-        preprocessing = pipeline[:-1]
-        key = (fold, fit_key(preprocessing, None, None, None))
+    def _fold_inputs(estimator, fold, X_train, y_train, weight, cache):
+        """The MLP's training inputs for a fold and the digest of its data.
+
+        For a pipeline, the preprocessing is fitted on the fold as
+        ``Pipeline.fit`` fits it (once per fold and preprocessing parameters).
+        """
+        preprocessing = None
+        if isinstance(estimator, Pipeline):
+            preprocessing = estimator[:-1]
+            key = (fold, joblib.hash(preprocessing.get_params(deep=False)))
+        else:
+            key = (fold, None)
         if key not in cache:
-            cache[key] = clone(preprocessing).fit_transform(X_train, y_train)
+            if preprocessing is not None:
+                X_train = clone(preprocessing).fit_transform(X_train, y_train)
+            cache[key] = X_train, data_digest(X_train, y_train, weight)
         return cache[key]
 
 
