@@ -50,6 +50,8 @@ class SGDOptimizer:
         self.momentum = np.asarray(momentum, dtype=float)
         self.power_t = np.asarray(power_t, dtype=float)
         self.schedule = schedule
+        # Whether ``iteration_ends`` must be told the samples seen.
+        self.needs_time = schedule == "invscaling"
         self.nesterov = nesterov
         # With zero momentum the velocity is always ``-lr * grad``: keeping none
         # saves two passes over the parameters per step (full-batch 'gd').
@@ -88,11 +90,6 @@ class SGDOptimizer:
         self._learning_rate = value
         # Cached: the rate changes only on schedule, the step uses it every batch.
         self._rate_column = _column(value, self.dtype)
-
-    @property
-    def needs_time(self):
-        """Whether ``iteration_ends`` must be told the samples seen."""
-        return self.schedule == "invscaling"
 
     def iteration_ends(self, time_step):
         """Update the learning rate at the end of an epoch (``invscaling``)."""
