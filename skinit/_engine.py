@@ -675,11 +675,18 @@ def fit_stochastic(
     losses, scores = _History(), _History()
     random_states = list(random_states)
     order = np.tile(np.arange(n_samples), (n_networks, 1))
-    buffers = _BatchBuffers(architecture, dtype, n_networks)
+
+    def for_stack(n_active, hyper):
+        """What each step reads, made anew whenever the stack shrinks."""
+        return (
+            _BatchBuffers(architecture, dtype, n_active),
+            np.arange(n_active)[:, None],
+            hyper.alpha if hyper.alpha.any() else None,
+            hyper.max_iter.min(),
+        )
+
     n_active = n_networks
-    rows = np.arange(n_active)[:, None]
-    alpha = hyper.alpha if hyper.alpha.any() else None
-    min_budget = hyper.max_iter.min()
+    buffers, rows, alpha, min_budget = for_stack(n_active, hyper)
     n_iter = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         try:
@@ -825,10 +832,7 @@ def fit_stochastic(
                 order = order[keep]
                 # Buffers of the old stack size will not be used again.
                 n_active = len(origin)
-                buffers = _BatchBuffers(architecture, dtype, n_active)
-                rows = np.arange(n_active)[:, None]
-                alpha = hyper.alpha if hyper.alpha.any() else None
-                min_budget = hyper.max_iter.min()
+                buffers, rows, alpha, min_budget = for_stack(n_active, hyper)
         except KeyboardInterrupt:
             # As scikit-learn: keep what was trained so far.
             warnings.warn("Training interrupted by user.", stacklevel=3)
