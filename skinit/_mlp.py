@@ -5,7 +5,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, is_classifier
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    is_classifier,
+)
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
@@ -23,7 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skinit._base import accuracy_from_output
+from skinit._base import accuracy_from_output, r2_from_output
 from skinit._engine import (
     Architecture,
     Hyperparameters,
@@ -68,7 +74,8 @@ def _stacked(X):
 class BaseInitMLP(BaseEstimator):
     """Shared machinery of the classifier and the regressor.
 
-    Not for direct use: use :class:`InitMLPClassifier`.
+    Not for direct use: use :class:`InitMLPClassifier` or
+    :class:`InitMLPRegressor`.
     """
 
     _parameter_constraints: dict = {
@@ -79,6 +86,65 @@ class BaseInitMLP(BaseEstimator):
         "bias_initializer": [StrOptions(set(available_bias_initializers()))],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
     }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        initializer="sklearn",
+        scale=1.0,
+        bias_initializer="auto",
+        record_every=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.initializer = initializer
+        self.scale = scale
+        self.bias_initializer = bias_initializer
+        self.record_every = record_every
 
     # ------------------------------------------------------------------ fitting
     def _layer_units(self, n_features):
@@ -293,6 +359,11 @@ class BaseInitMLP(BaseEstimator):
         return True
 
     # --------------------------------------------------------------- predicting
+    def _output(self, X):
+        """The output layer on ``X``, raveled for a single output."""
+        y_pred = self._forward_pass_fast(X)
+        return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
+
     def _forward_pass_fast(self, X, check_input=True):
         if check_input:
             X = validate_data(
@@ -497,65 +568,6 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
     (0.9933, 0.96)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        initializer="sklearn",
-        scale=1.0,
-        bias_initializer="auto",
-        record_every=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.initializer = initializer
-        self.scale = scale
-        self.bias_initializer = bias_initializer
-        self.record_every = record_every
-
     def _output_activation(self):
         return (
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -684,12 +696,318 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         with np.errstate(divide="ignore"):
             return np.log(y_prob, out=y_prob)
 
-    def _output(self, X):
-        """The output layer on ``X``, raveled for a single output."""
-        y_pred = self._forward_pass_fast(X)
-        return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        return tags
+
+
+class InitMLPRegressor(RegressorMixin, BaseInitMLP):
+    """Multi-layer perceptron regressor with a searchable weight initialization.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    the same parameters with the same defaults, and -- with the default
+    ``initializer='sklearn'`` -- the same fitted model.  Two parameters make
+    the initial weights a hyperparameter (``initializer`` and ``scale``), and
+    the solver ``'gd'`` adds full-batch gradient descent.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss minimized, with its output activation: 'squared_error' is
+        half the mean squared error (averaged over outputs) of an identity
+        output; 'poisson' is half the mean Poisson deviance (summed over
+        outputs) of an exponential output, for non-negative targets such as
+        counts.  Halved, as in scikit-learn, so that the gradient with respect
+        to the output layer's pre-activation is ``prediction - y``.
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units of the ith hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function of the hidden layers.
+    solver : {'lbfgs', 'sgd', 'adam', 'gd'}, default='adam'
+        The weight optimization algorithm: 'lbfgs' (scipy's L-BFGS-B),
+        'sgd', 'adam', or 'gd', full-batch gradient descent: 'sgd' with one
+        batch of all training samples, ``momentum=0`` and ``shuffle=False``,
+        each iteration one step (``max_iter`` counts steps, and schedules,
+        ``tol``/``n_iter_no_change`` and ``early_stopping`` act per step;
+        ``batch_size``, ``momentum``, ``nesterovs_momentum`` and ``shuffle``
+        are ignored).
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, divided by the sample weight sum.
+    batch_size : int or 'auto', default='auto'
+        Size of minibatches for 'sgd' and 'adam'; 'auto' is
+        ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of 'sgd' and 'gd'.
+    learning_rate_init : float, default=0.001
+        Initial learning rate of 'sgd', 'adam' and 'gd'.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs ('sgd', 'adam'), steps ('gd') or iterations
+        ('lbfgs').
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch ('sgd', 'adam').
+    random_state : int, RandomState instance or None, default=None
+        Determines the initial weights, the early-stopping split and the
+        shuffles, drawn in this order as scikit-learn draws them.  Pass an int
+        for reproducible, bit-identical results.
+    tol : float, default=1e-4
+        Tolerance of the optimization: training stops when the loss (or the
+        validation score with ``early_stopping``) does not improve by at least
+        ``tol`` for ``n_iter_no_change`` consecutive iterations.
+    verbose : bool, default=False
+        Whether to print progress messages.
+    warm_start : bool, default=False
+        Reuse the solution of the previous call to fit as initialization.
+    momentum : float, default=0.9
+        Momentum of 'sgd', between 0 and 1.
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its coefficient of determination R^2 stops improving; the best weights
+        are kept.  Stochastic solvers only.
+    validation_fraction : float, default=0.1
+        Proportion of training data set aside for early stopping.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimates of 'adam', in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimates of 'adam', in [0, 1).
+    epsilon : float, default=1e-8
+        Numerical stability constant of 'adam'.
+    n_iter_no_change : int, default=10
+        Number of iterations without ``tol`` improvement before stopping.
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+    initializer : str, list or callable, default='sklearn'
+        The scheme that draws the initial weights: one of
+        :func:`skinit.initializers.available_initializers` (PyTorch's and
+        Keras' dense-layer schemes, the presets 'sklearn', 'torch' and
+        'keras', and the data-dependent 'lsuv'); a list with one name per
+        weight layer; or, for research, a callable ``(fan_in, fan_out,
+        random_state, dtype) -> array of shape (fan_in, fan_out)`` (not
+        grid-friendly).  The formulas are in :mod:`skinit.initializers`.
+    scale : float or 'gain', default=1.0
+        Non-negative factor multiplying every weight matrix the scheme draws;
+        biases are not scaled.  'gain' uses the recommended gain of
+        ``activation`` (:func:`skinit.initializers.calculate_gain`).
+    bias_initializer : str, default='auto'
+        How the biases start, one of
+        :func:`skinit.initializers.available_bias_initializers`.  'auto' is
+        what the weight scheme implies: the presets 'sklearn' and 'torch' draw
+        their biases, every other scheme starts them at zero.
+    record_every : int or None, default=None
+        With a stochastic solver, record per-layer diagnostics (see
+        :mod:`skinit.diagnostics`) every ``record_every`` iterations into
+        ``training_record_``.  Recording never changes the fit; None (the
+        default) records nothing and costs nothing.
+
+    Attributes
+    ----------
+    loss_ : float
+        The current loss computed with the loss function.
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting; None with
+        ``early_stopping=True``.  Stochastic solvers only.
+    loss_curve_ : list of shape (`n_iter_`,)
+        The loss at the end of each iteration.  Stochastic solvers only.
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The validation R^2 at each iteration with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best validation R^2 with ``early_stopping``.
+    t_ : int
+        Number of training samples seen by the solver during fitting.
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the weight matrix of layer i, of shape
+        ``(fan_in, fan_out)``.
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+    init_coefs_ : list of shape (n_layers - 1,)
+        The initial weight matrices, as drawn before training.
+    init_intercepts_ : list of shape (n_layers - 1,)
+        The initial bias vectors.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+    n_iter_ : int
+        The number of iterations the solver ran.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of outputs.
+    out_activation_ : str
+        Name of the output activation function: 'identity' for
+        ``loss='squared_error'``, 'exp' for ``loss='poisson'``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+    InitMLPClassifier : The classifier counterpart.
+    skinit.initializers.available_initializers : The valid ``initializer`` names.
+
+    Notes
+    -----
+    Training runs on skinit's stacked engine, which trains ``K`` networks at
+    once; a single fit is ``K = 1``.  Random draws happen in scikit-learn's
+    order -- the initial weights layer by layer, then the early-stopping split,
+    then one shuffle per epoch -- so that with ``initializer='sklearn'`` the
+    fitted weights equal :class:`~sklearn.neural_network.MLPRegressor`'s to
+    rounding.
+
+    Unlike MLPRegressor, ``loss='poisson'`` rejects negative targets (their
+    deviance is undefined: scikit-learn trains on a NaN loss), and
+    ``partial_fit`` is unavailable with ``solver='lbfgs'``, as in
+    MLPClassifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_friedman1
+    >>> from skinit import InitMLPRegressor
+    >>> X, y = make_friedman1(n_samples=200, random_state=0)
+    >>> reg = InitMLPRegressor(hidden_layer_sizes=(32, 32), initializer="he_normal",
+    ...                        solver="lbfgs", max_iter=300,
+    ...                        random_state=0).fit(X[:150], y[:150])
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> bool(reg.score(X[150:], y[150:]) > 0.8)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseInitMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        initializer="sklearn",
+        scale=1.0,
+        bias_initializer="auto",
+        record_every=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            initializer=initializer,
+            scale=scale,
+            bias_initializer=bias_initializer,
+            record_every=record_every,
+        )
+        self.loss = loss
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _validation_score(self, y_true, output, sample_weight):
+        return r2_from_output(y_true, output, sample_weight)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "Poisson regression."
+            )
+        return X, y
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The trained model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron regressor.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values: one column per output, raveled for a single
+            output.
+        """
+        check_is_fitted(self)
+        return self._output(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
         return tags
