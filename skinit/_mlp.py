@@ -1009,5 +1009,6 @@ class InitMLPRegressor(RegressorMixin, BaseInitMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        # The Poisson deviance is defined for non-negative targets only.
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags
