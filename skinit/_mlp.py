@@ -867,12 +867,14 @@ class InitMLPRegressor(RegressorMixin, BaseInitMLP):
     >>> from skinit import InitMLPRegressor
     >>> X, y = make_friedman1(n_samples=200, random_state=0)
     >>> reg = InitMLPRegressor(hidden_layer_sizes=(32, 32), initializer="he_normal",
-    ...                        solver="lbfgs", max_iter=300,
+    ...                        learning_rate_init=0.01, max_iter=1000,
     ...                        random_state=0).fit(X[:150], y[:150])
-    >>> reg.predict(X[:2]).shape
-    (2,)
-    >>> bool(reg.score(X[150:], y[150:]) > 0.8)
+    >>> reg.n_iter_ < 1000  # converged
     True
+    >>> reg.predict(X[150:152]).shape
+    (2,)
+    >>> round(reg.score(X[150:], y[150:]), 2)  # R^2 on held-out data
+    0.79
     """
 
     _parameter_constraints: dict = {
