@@ -732,111 +732,38 @@ class InitMLPRegressor(RegressorMixin, BaseInitMLP):
         ``tol``/``n_iter_no_change`` and ``early_stopping`` act per step;
         ``batch_size``, ``momentum``, ``nesterovs_momentum`` and ``shuffle``
         are ignored).
-    alpha : float, default=0.0001
-        Strength of the L2 penalty, divided by the sample weight sum.
-    batch_size : int or 'auto', default='auto'
-        Size of minibatches for 'sgd' and 'adam'; 'auto' is
-        ``min(200, n_samples)``.
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of 'sgd' and 'gd'.
-    learning_rate_init : float, default=0.001
-        Initial learning rate of 'sgd', 'adam' and 'gd'.
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-    max_iter : int, default=200
-        Maximum number of epochs ('sgd', 'adam'), steps ('gd') or iterations
-        ('lbfgs').
-    shuffle : bool, default=True
-        Whether to shuffle samples in each epoch ('sgd', 'adam').
-    random_state : int, RandomState instance or None, default=None
-        Determines the initial weights, the early-stopping split and the
-        shuffles, drawn in this order as scikit-learn draws them.  Pass an int
-        for reproducible, bit-identical results.
-    tol : float, default=1e-4
-        Tolerance of the optimization: training stops when the loss (or the
-        validation score with ``early_stopping``) does not improve by at least
-        ``tol`` for ``n_iter_no_change`` consecutive iterations.
-    verbose : bool, default=False
-        Whether to print progress messages.
-    warm_start : bool, default=False
-        Reuse the solution of the previous call to fit as initialization.
-    momentum : float, default=0.9
-        Momentum of 'sgd', between 0 and 1.
-    nesterovs_momentum : bool, default=True
-        Whether 'sgd' uses Nesterov's momentum.
+    alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
+shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum
+        The L2 penalty, the solvers' settings, the stopping rule and the
+        random state, with the defaults and meaning they have in
+        MLPRegressor; described in :class:`InitMLPClassifier`.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when
         its coefficient of determination R^2 stops improving; the best weights
         are kept.  Stochastic solvers only.
-    validation_fraction : float, default=0.1
-        Proportion of training data set aside for early stopping.
-    beta_1 : float, default=0.9
-        Decay rate of the first-moment estimates of 'adam', in [0, 1).
-    beta_2 : float, default=0.999
-        Decay rate of the second-moment estimates of 'adam', in [0, 1).
-    epsilon : float, default=1e-8
-        Numerical stability constant of 'adam'.
-    n_iter_no_change : int, default=10
-        Number of iterations without ``tol`` improvement before stopping.
-    max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'.
-    initializer : str, list or callable, default='sklearn'
-        The scheme that draws the initial weights: one of
-        :func:`skinit.initializers.available_initializers` (PyTorch's and
-        Keras' dense-layer schemes, the presets 'sklearn', 'torch' and
-        'keras', and the data-dependent 'lsuv'); a list with one name per
-        weight layer; or, for research, a callable ``(fan_in, fan_out,
-        random_state, dtype) -> array of shape (fan_in, fan_out)`` (not
-        grid-friendly).  The formulas are in :mod:`skinit.initializers`.
-    scale : float or 'gain', default=1.0
-        Non-negative factor multiplying every weight matrix the scheme draws;
-        biases are not scaled.  'gain' uses the recommended gain of
-        ``activation`` (:func:`skinit.initializers.calculate_gain`).
-    bias_initializer : str, default='auto'
-        How the biases start, one of
-        :func:`skinit.initializers.available_bias_initializers`.  'auto' is
-        what the weight scheme implies: the presets 'sklearn' and 'torch' draw
-        their biases, every other scheme starts them at zero.
-    record_every : int or None, default=None
-        With a stochastic solver, record per-layer diagnostics (see
-        :mod:`skinit.diagnostics`) every ``record_every`` iterations into
-        ``training_record_``.  Recording never changes the fit; None (the
-        default) records nothing and costs nothing.
+    validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+        As in MLPRegressor; described in :class:`InitMLPClassifier`.
+    initializer, scale, bias_initializer, record_every
+        The initial weights and the training record, exactly as in
+        :class:`InitMLPClassifier`: the scheme drawing each weight matrix
+        (default 'sklearn', scikit-learn's own), the factor multiplying the
+        drawn weights (default 1.0, or 'gain'), how the biases start
+        (default 'auto') and the diagnostics recording period (default None,
+        nothing recorded).
 
     Attributes
     ----------
     loss_ : float
         The current loss computed with the loss function.
-    best_loss_ : float or None
-        The minimum loss reached by the solver throughout fitting; None with
-        ``early_stopping=True``.  Stochastic solvers only.
-    loss_curve_ : list of shape (`n_iter_`,)
-        The loss at the end of each iteration.  Stochastic solvers only.
     validation_scores_ : list of shape (`n_iter_`,) or None
         The validation R^2 at each iteration with ``early_stopping``.
     best_validation_score_ : float or None
         The best validation R^2 with ``early_stopping``.
-    t_ : int
-        Number of training samples seen by the solver during fitting.
-    coefs_ : list of shape (n_layers - 1,)
-        The ith element is the weight matrix of layer i, of shape
-        ``(fan_in, fan_out)``.
-    intercepts_ : list of shape (n_layers - 1,)
-        The ith element is the bias vector of layer i + 1.
-    init_coefs_ : list of shape (n_layers - 1,)
-        The initial weight matrices, as drawn before training.
-    init_intercepts_ : list of shape (n_layers - 1,)
-        The initial bias vectors.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string feature names.
-    n_iter_ : int
-        The number of iterations the solver ran.
-    n_layers_ : int
-        Number of layers, input and output included.
-    n_outputs_ : int
-        Number of outputs.
+    best_loss_, loss_curve_, t_, coefs_, intercepts_, init_coefs_, \
+init_intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, \
+n_outputs_
+        The training record, the weights (fitted and initial) and the
+        shapes seen in ``fit``, as in :class:`InitMLPClassifier`.
     out_activation_ : str
         Name of the output activation function: 'identity' for
         ``loss='squared_error'``, 'exp' for ``loss='poisson'``.
@@ -849,17 +776,12 @@ class InitMLPRegressor(RegressorMixin, BaseInitMLP):
 
     Notes
     -----
-    Training runs on skinit's stacked engine, which trains ``K`` networks at
-    once; a single fit is ``K = 1``.  Random draws happen in scikit-learn's
-    order -- the initial weights layer by layer, then the early-stopping split,
-    then one shuffle per epoch -- so that with ``initializer='sklearn'`` the
-    fitted weights equal :class:`~sklearn.neural_network.MLPRegressor`'s to
-    rounding.
-
-    Unlike MLPRegressor, ``loss='poisson'`` rejects negative targets (their
-    deviance is undefined: scikit-learn trains on a NaN loss), and
-    ``partial_fit`` is unavailable with ``solver='lbfgs'``, as in
-    MLPClassifier.
+    The classifier's engine and draw order serve the regressor unchanged:
+    with ``initializer='sklearn'`` its fit is MLPRegressor's to rounding
+    (see the user guide's regression page).  Unlike MLPRegressor,
+    ``loss='poisson'`` rejects negative targets (their deviance is undefined:
+    scikit-learn trains on a NaN loss), and ``partial_fit`` is unavailable
+    with ``solver='lbfgs'``, as in MLPClassifier.
 
     Examples
     --------

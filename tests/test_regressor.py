@@ -1,5 +1,6 @@
 """InitMLPRegressor: scikit-learn conventions and drop-in equivalence with
-MLPRegressor fitted with the same parameters, data and seed."""
+MLPRegressor fitted with the same parameters, data and seed (the solver
+configurations and the comparison are the classifier's)."""
 
 import inspect
 import pickle
@@ -24,12 +25,10 @@ from sklearn.utils.estimator_checks import (
     check_regressor_multioutput,
     parametrize_with_checks,
 )
+from test_equivalence import CONFIGS, assert_same_model
 
 from skinit import InitMLPRegressor
 from skinit._base import LOSS_FUNCTIONS, r2_from_output
-
-RTOL = 1e-7
-ATOL = 1e-12
 
 
 def _friedman():
@@ -55,33 +54,6 @@ DATASETS = {
     "counts-poisson": (_counts, "poisson"),
 }
 
-CONFIGS = {
-    "adam": dict(solver="adam", max_iter=40),
-    "sgd-constant": dict(solver="sgd", max_iter=40, learning_rate_init=0.01),
-    "sgd-invscaling": dict(
-        solver="sgd", learning_rate="invscaling", learning_rate_init=0.1, max_iter=30
-    ),
-    "sgd-adaptive": dict(
-        solver="sgd", learning_rate="adaptive", tol=1e-2, max_iter=80, batch_size=50
-    ),
-    "sgd-classical-momentum": dict(
-        solver="sgd", nesterovs_momentum=False, momentum=0.5, max_iter=30
-    ),
-    "sgd-no-shuffle": dict(solver="sgd", shuffle=False, max_iter=30, batch_size=64),
-    # As for the classifier, L-BFGS-B is compared over its first 20 iterations,
-    # before its line search amplifies last-bit differences.
-    "lbfgs": dict(solver="lbfgs", max_iter=20),
-    "adam-early-stopping": dict(
-        solver="adam", early_stopping=True, max_iter=60, validation_fraction=0.2
-    ),
-    "sgd-early-stopping": dict(
-        solver="sgd", early_stopping=True, max_iter=60, n_iter_no_change=3
-    ),
-    "adam-tol-stop": dict(solver="adam", tol=1e-2, n_iter_no_change=2, max_iter=200),
-    "adam-penalty": dict(solver="adam", alpha=0.5, max_iter=30),
-}
-
-
 def _fit_pair(X, y, sample_weight=None, **params):
     params = {"hidden_layer_sizes": (7, 4), "random_state": 0, **params}
     with warnings.catch_warnings():
@@ -89,33 +61,6 @@ def _fit_pair(X, y, sample_weight=None, **params):
         ours = InitMLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
         theirs = MLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
     return ours, theirs
-
-
-def assert_same_model(ours, theirs, X, rtol=RTOL):
-    assert ours.n_iter_ == theirs.n_iter_
-    assert ours.n_layers_ == theirs.n_layers_
-    assert ours.n_outputs_ == theirs.n_outputs_
-    assert ours.out_activation_ == theirs.out_activation_
-    assert ours.t_ == theirs.t_
-    for mine, reference in zip(
-        ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_
-    ):
-        assert mine.shape == reference.shape
-        assert mine.dtype == reference.dtype
-        assert_allclose(mine, reference, rtol=rtol, atol=ATOL)
-    assert_allclose(ours.loss_, theirs.loss_, rtol=rtol)
-    for name in ("loss_curve_", "validation_scores_"):
-        mine, reference = getattr(ours, name, None), getattr(theirs, name, None)
-        assert (mine is None) == (reference is None), name
-        if mine is not None:
-            assert_allclose(mine, reference, rtol=rtol, err_msg=name)
-    for name in ("best_loss_", "best_validation_score_"):
-        assert hasattr(ours, name) == hasattr(theirs, name), name
-        if getattr(theirs, name, None) is not None:
-            assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=rtol)
-    prediction = ours.predict(X)
-    assert prediction.shape == theirs.predict(X).shape
-    assert_allclose(prediction, theirs.predict(X), rtol=1e-6, atol=1e-10)
 
 
 # ------------------------------------------------------ scikit-learn's checks
