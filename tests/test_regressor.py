@@ -28,7 +28,7 @@ from sklearn.utils.estimator_checks import (
 from test_equivalence import CONFIGS, assert_same_model
 
 from skinit import InitMLPRegressor
-from skinit._base import LOSS_FUNCTIONS, r2_from_output
+from skinit._activations_losses import LOSS_FUNCTIONS, r2_from_output
 
 
 def _friedman():
