@@ -70,7 +70,7 @@ def _fit_pair(X, y, sample_weight=None, **params):
         # Small L-BFGS networks: the checks fit many times (the default one
         # takes a minute here).
         InitMLPRegressor(
-            solver="lbfgs", hidden_layer_sizes=(20,), max_iter=100, random_state=0
+            solver="lbfgs", hidden_layer_sizes=(20,), max_iter=50, random_state=0
         ),
         InitMLPRegressor(
             solver="gd",
@@ -88,7 +88,7 @@ def _fit_pair(X, y, sample_weight=None, **params):
             loss="poisson",
             solver="lbfgs",
             hidden_layer_sizes=(20,),
-            max_iter=100,
+            max_iter=50,
             random_state=0,
         ),
     ]
