@@ -20,6 +20,7 @@ order, stopping records), so calling :func:`fit_stochastic` again on that state
 continues its training exactly as if it had never paused.
 """
 
+import signal
 import time
 import warnings
 from dataclasses import dataclass, field, replace
@@ -248,6 +249,29 @@ def _stopping_message(config):
     return "Training loss did not improve more than tol=%f for %d consecutive epochs."
 
 
+class _InterruptAtEpochEnd:
+    """Ctrl-C during training, noted and acted upon when the epoch's
+    bookkeeping is complete, so that an interrupted network's state is whole
+    (its epoch count, samples seen and loss curve agree).  Outside the main
+    thread, where no signal handler can be set, KeyboardInterrupt is raised
+    wherever it falls, as usual."""
+
+    def __enter__(self):
+        self.requested = False
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        except ValueError:  # not the main thread
+            self._previous = None
+        return self
+
+    def _note(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
 class _History:
     """Per-epoch values of the networks still training (losses, scores).
 
@@ -353,7 +377,10 @@ def fit_stochastic(
 
     budget_in = epochs_to_budget(stack)
     start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
+        _InterruptAtEpochEnd() as interrupt,
+    ):
         try:
             while stack.n_networks:
                 loss = run_epoch(kernel, architecture, stack, epoch_batches, shuffled)
@@ -403,6 +430,8 @@ def fit_stochastic(
                     stack = take(stack, ~leaving)
                     if stack.n_networks:
                         budget_in = epochs_to_budget(stack)
+                if interrupt.requested:
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             interrupted = True
             left.append(
