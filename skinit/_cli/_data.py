@@ -111,7 +111,9 @@ def _from_npz(path):
     except (OSError, ValueError, zipfile.BadZipFile) as error:
         if isinstance(error, DataError):
             raise
-        raise DataError(f"{path}: not a readable .npz file ({error})") from None
+        raise DataError(
+            f"{path}: not a readable .npz file ({_first_line(error)})"
+        ) from None
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
         raise DataError(
             f"{path}: X must be 2-D and y 1-D with one label per row of X "
@@ -148,7 +150,9 @@ def _read_text_table(path):
             f"offset {error.start}); save it as UTF-8 CSV"
         ) from None
     except csv.Error as error:
-        raise DataError(f"{path}: not a readable table ({error})") from None
+        raise DataError(
+            f"{path}: not a readable table ({_first_line(error)})"
+        ) from None
     if not rows:
         raise DataError(f"{path}: the file is empty")
     header = [name.strip() for name in rows[0]]
@@ -179,19 +183,25 @@ def _read_parquet(path):
         import pandas as pd
 
         frame = pd.read_parquet(path)
-    except ImportError as error:
+    except ImportError:
         raise DataError(
-            f"reading {path} needs pandas with pyarrow or fastparquet "
-            f"(pip install pandas pyarrow): {error}"
+            f"reading {path} needs pandas with pyarrow or fastparquet: "
+            "pip install 'skinit[parquet]'"
         ) from None
     except Exception as error:  # the engines' own errors: a broken file
-        raise DataError(f"{path}: not a readable parquet file ({error})") from None
+        raise DataError(
+            f"{path}: not a readable parquet file ({_first_line(error)})"
+        ) from None
     header = [str(name) for name in frame.columns]
     columns = [
         [None if _is_missing(value) else value for value in frame[name].tolist()]
         for name in frame.columns
     ]
     return header, columns, list(range(1, len(frame) + 1))
+
+
+def _first_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
 
 
 def _is_missing(value):
@@ -261,8 +271,8 @@ def _from_columns(path, header, columns, lines, target):
     if target is None:
         target = header[-1]
     elif target not in header:
-        shown = ", ".join(repr(name) for name in header[:20])
-        more = f" and {len(header) - 20} more" if len(header) > 20 else ""
+        shown = ", ".join(repr(name) for name in header[:8])
+        more = f" and {len(header) - 8} more" if len(header) > 8 else ""
         raise DataError(f"{path}: no column {target!r}; the columns are {shown}{more}")
     if len(header) < 2:
         raise DataError(f"{path}: no feature column besides the target {target!r}")

@@ -64,7 +64,7 @@ def choose_task(y, target):
     classes = np.unique(y)
     if len(classes) < 2:
         raise DataError(
-            f"the target {target!r} has a single class ({classes[0]!r}): "
+            f"the target {target!r} has a single class ({_plain(classes[0])!r}): "
             "nothing to classify"
         )
     if len(classes) == len(y):
@@ -143,18 +143,22 @@ def check_folds(task, y_train, cv):
     if task.stratify:
         classes, counts = np.unique(y_train, return_counts=True)
         smallest = int(counts.min())
+        rarest = _plain(classes[counts.argmin()])
         if cv > smallest:
             raise DataError(
-                f"--cv {cv}: the training set's smallest class "
-                f"({classes[counts.argmin()]!r}) has {smallest} rows; choose --cv "
-                f"from 2 to {smallest}"
+                f"--cv {cv}: the training set's smallest class ({rarest!r}) has "
+                f"{smallest} rows; choose --cv from 2 to {smallest}"
                 if smallest >= 2
-                else f"--cv {cv}: the training set's class "
-                f"{classes[counts.argmin()]!r} has a single row; no fold split "
-                "keeps every class"
+                else f"--cv {cv}: the training set's class {rarest!r} has a single "
+                "row; no fold split keeps every class"
             )
     elif cv > len(y_train):
         raise DataError(f"--cv {cv}: the training set has only {len(y_train)} rows")
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _parameter_prefix(estimator):
