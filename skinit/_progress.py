@@ -107,7 +107,11 @@ class ProgressReporter:
             )
 
     def update(self, done):
-        """Record that ``done`` items (a running count, not an increment) are done."""
+        """Record that ``done`` items (a running count, not an increment) are done.
+
+        ``done`` may be fractional -- say, epochs trained / epochs per network,
+        summed over a stack -- and is shown rounded down.
+        """
         if self.quiet or self._closed:
             return
         if self._bar is not None:
@@ -123,7 +127,10 @@ class ProgressReporter:
             return
         self._next_report = now + self.min_interval
         elapsed = now - self._start
-        line = f"{self.unit} trained {done}/{self.total}, {_duration(elapsed)} elapsed"
+        line = (
+            f"{self.unit} trained {int(done)}/{self.total}, "
+            f"{_duration(elapsed)} elapsed"
+        )
         if done > 0:
             line += f", ~{_duration(elapsed * (self.total - done) / done)} left"
         self._print(line)
@@ -149,7 +156,8 @@ class ProgressReporter:
             return
         elapsed = self._clock() - self._start
         self._print(
-            f"{self.unit} trained {self._done}/{self.total} in {_duration(elapsed)}"
+            f"{self.unit} trained {int(self._done)}/{self.total} in "
+            f"{_duration(elapsed)}"
         )
 
     def _print(self, line):

@@ -204,7 +204,7 @@ class InterruptedFit(InitMLPClassifier):
 
     def fit(self, X, y, sample_weight=None):
         super().fit(X, y, sample_weight=sample_weight)
-        warnings.warn(INTERRUPTED, UserWarning)
+        warnings.warn(INTERRUPTED, UserWarning, stacklevel=2)
         return self
 
 

@@ -143,3 +143,12 @@ def test_no_bar_when_quiet_or_tqdm_missing(monkeypatch):
     assert stream.getvalue().startswith("networks trained 0/8 in ")
     with pytest.raises(ImportError, match="tqdm"):
         ProgressReporter(8, use_tqdm=True)
+
+
+def test_fractional_counts_are_shown_rounded_down():
+    # As a per-epoch hook reports them: epochs done / epochs per network.
+    clock = FakeClock()
+    reporter, stream = plain(4, clock)
+    clock.now += 10.0
+    reporter.update(2.5)
+    assert stream.getvalue() == "networks trained 2/4, 10 s elapsed, ~6 s left\n"
