@@ -110,6 +110,11 @@ def files(tmp_path_factory):
         "one_class": write_table(
             folder / "one_class.csv", header, [(*row[:3], "yes") for row in rows]
         ),
+        "rare": write_table(
+            folder / "rare.csv",
+            header,
+            [(*row[:3], "maybe") if i == 9 else row for i, row in enumerate(rows)],
+        ),
         "ids": write_table(
             folder / "ids.csv",
             ["x1", "id"],
@@ -183,9 +188,11 @@ def test_arrays_and_bundled_sets(capsys, files, data, n_train):
     code, out, err = run_main(capsys, "--data", spec, "-q", *FAST)
     assert code == 0 and err == ""
     assert f"({n_train} train / " in out
-    code, out, _ = run_main(capsys, "--data", spec, "--format", "csv", "-q", *FAST)
+    code, out, _ = run_main(
+        capsys, "--data", spec, "--format", "csv", "--order", "grid", "-q", *FAST
+    )
     records = list(csv.DictReader(io.StringIO(out)))
-    assert len(records) == 2
+    assert [r["initializer"] for r in records] == ["he_normal", "normal"]
     for record in records:
         assert 0 <= float(record["cv_mean"]) <= 1
         assert record["diverged"] == "False"
@@ -204,6 +211,7 @@ ERRORS = {
     "unknown target": (["--data", "{csv}", "--target", "nope"], "no column 'nope'"),
     "single class": (["--data", "{one_class}"], "single class ('yes')"),
     "a class per row": (["--data", "{ids}"], "as many classes as rows (60)"),
+    "a class of one row": (["--data", "{rare}"], "a class with a single row ('maybe')"),
     "text in a number column": (
         ["--data", "{typo}"],
         "column 'x2', line 7: 'n/a?' is not a number",

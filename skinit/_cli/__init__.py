@@ -83,16 +83,16 @@ def _header(data, args, params, split, units, scoring):
             f"single split: fit on the training set, {scoring} on train and test; "
             + cv_line,
         ]
-    text = f", {len(data.categorical)} text columns one-hot encoded" * bool(
-        data.categorical
-    )
+    steps = "numeric columns standardized"
+    if data.categorical:
+        steps += f", {len(data.categorical)} text columns one-hot encoded"
+    if args.impute:
+        steps += ", missing values imputed"
     return [
         f"skinit seed study: {data.source} ({len(X_train)} train / {len(X_test)} "
         f"test rows, target {data.target!r} with {len(np.unique(y_train))} classes)",
         _network_line(params, units, args.seed),
-        f"preprocessing in the pipeline, fitted on each training fold: numeric "
-        f"columns standardized{text}"
-        + (", missing values imputed" if args.impute else ""),
+        f"preprocessing in the pipeline, fitted on each training fold: {steps}",
         f"single split: {args.test_size:g} of the rows held out (stratified, "
         f"seed {args.seed}), {scoring} on train and test; " + cv_line,
     ]
@@ -191,14 +191,6 @@ def _study(parser, args):
         steps=_steps_word(params["solver"]),
     )
     units = _layer_units(estimator, split)
-    if args.plot is not None:
-        plot_study(
-            rows,
-            args.plot,
-            cv=args.cv,
-            scoring=scoring,
-            title=f"{data.source}: {_network_line(params, units, args.seed)}",
-        )
     if args.format == "json":
         output = format_json(_configuration(data, args, params, scoring), rows, text)
     elif args.format == "csv":
@@ -212,7 +204,15 @@ def _study(parser, args):
                 textwrap.fill("Reading: " + text, 88, break_on_hyphens=False),
             ]
         )
-    print(output)
+    print(output, flush=True)
+    if args.plot is not None:  # after the results, which a failed write keeps
+        plot_study(
+            rows,
+            args.plot,
+            cv=args.cv,
+            scoring=scoring,
+            title=f"{data.source}: {_network_line(params, units, args.seed)}",
+        )
     reporter.write(f"done in {time.perf_counter() - start:.1f} s")
     return 0
 

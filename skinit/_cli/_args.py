@@ -121,12 +121,12 @@ def parse_grid(text):
     return grid
 
 
-def _integer(text, low, high=None):
+def _integer(text, low=None, high=None):
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < low or (high is not None and value > high):
+    if (low is not None and value < low) or (high is not None and value > high):
         bounds = f">= {low}" if high is None else f"between {low} and {high}"
         raise argparse.ArgumentTypeError(f"{text!r} must be {bounds}")
     return value
@@ -141,7 +141,7 @@ def _seed(text):
 
 
 def _n_jobs(text):
-    value = _integer(text, -(2**31))
+    value = _integer(text)
     if value == 0:
         raise argparse.ArgumentTypeError("n_jobs must not be 0 (use -1 for all CPUs)")
     return value

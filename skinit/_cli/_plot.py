@@ -24,6 +24,8 @@ def check_plot_path(path):
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise DataError(f"--plot {path}: no such folder {folder!r}")
+    if not os.access(folder, os.W_OK):
+        raise DataError(f"--plot {path}: the folder {folder!r} is not writable")
     suffix = os.path.splitext(path)[1].lstrip(".").lower()
     formats = FigureCanvasBase.get_supported_filetypes()
     if suffix not in formats:
@@ -114,4 +116,7 @@ def plot_study(rows, path, *, cv, scoring, title):
     right.tick_params(labelleft=False)
     figure.colorbar(image, ax=[left, right], label=scoring)
     figure.suptitle(title)
-    figure.savefig(path, dpi=120)
+    try:
+        figure.savefig(path, dpi=120)
+    except OSError as error:
+        raise DataError(f"--plot {path}: {error.strerror or error}") from None

@@ -125,6 +125,14 @@ def train_test(task, data, test_size, seed):
         return data.split
     from sklearn.model_selection import train_test_split
 
+    if task.stratify:
+        classes, counts = np.unique(data.y, return_counts=True)
+        if counts.min() < 2:
+            raise DataError(
+                f"the target {data.target!r} has a class with a single row "
+                f"({_plain(classes[counts.argmin()])!r}): a stratified split needs "
+                "two rows per class; remove it or choose another --target"
+            )
     try:
         X_train, X_test, y_train, y_test = train_test_split(
             data.X,
