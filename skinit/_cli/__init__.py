@@ -29,7 +29,7 @@ from skinit._cli._args import (
     parse_grid,
     resolve_grid,
 )
-from skinit._cli._data import DataError, check_missing, load_data
+from skinit._cli._data import UsageError, check_missing, load_data
 from skinit._cli._formats import format_csv, format_json, format_table
 from skinit._cli._reading import reading
 from skinit._cli._study import (
@@ -142,7 +142,7 @@ def _ranked(rows):
 
 
 def _study(parser, args):
-    """Load, train, write; -> exit code.  Raises DataError for unusable input."""
+    """Load, train, write; -> exit code.  Raises UsageError for unusable input."""
     from skinit._cli._plot import check_plot_path, plot_study
     from skinit._progress import ProgressReporter
 
@@ -227,7 +227,7 @@ def main(argv=None):
     try:
         args = parser.parse_args(argv)
         return _study(parser, args)
-    except DataError as error:
+    except UsageError as error:
         parser.exit(2, f"{parser.prog}: error: {error}\n")
     except KeyboardInterrupt:
         print(

@@ -1,8 +1,8 @@
 """The study's data: the course's circles, scikit-learn's bundled sets, or a file.
 
-Every problem with the data raises :class:`DataError` with a one-line
-message naming the file, column and row, which the command line prints as a
-usage error.
+Every problem with the data raises :class:`UsageError` with a one-line
+message naming the file, column and line, which the command line prints as
+argparse prints its errors.
 """
 
 import csv
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["DataError", "Dataset", "check_missing", "load_data"]
+__all__ = ["UsageError", "Dataset", "check_missing", "load_data"]
 
 #: Cells read as a missing value in a text table.
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
@@ -27,8 +27,8 @@ SKLEARN_SETS = {
 }
 
 
-class DataError(ValueError):
-    """The data cannot be studied; the message says why, in one line."""
+class UsageError(ValueError):
+    """The data or an option cannot be used; the message says why, in one line."""
 
 
 @dataclass
@@ -54,15 +54,15 @@ def load_data(spec, target=None):
     """Load ``spec``: a bundled name, or the path of a CSV, TSV, npz or parquet file."""
     if spec == "circles" or spec in SKLEARN_SETS:
         if target is not None:
-            raise DataError(f"--target applies to files, not to the bundled {spec!r}")
+            raise UsageError(f"--target applies to files, not to the bundled {spec!r}")
         return _bundled(spec)
     if not os.path.isfile(spec):
         known = ", ".join(["circles", *SKLEARN_SETS])
-        raise DataError(f"no such file: {spec!r} (bundled data sets: {known})")
+        raise UsageError(f"no such file: {spec!r} (bundled data sets: {known})")
     suffix = os.path.splitext(spec)[1].lower()
     if suffix == ".npz":
         if target is not None:
-            raise DataError(
+            raise UsageError(
                 f"--target applies to tables; {spec!r} holds arrays X and y"
             )
         return _from_npz(spec)
@@ -103,30 +103,30 @@ def _from_npz(path):
         with np.load(path, allow_pickle=False) as arrays:
             missing = {"X", "y"} - set(arrays.files)
             if missing:
-                raise DataError(
+                raise UsageError(
                     f"{path}: no array {' or '.join(sorted(missing))} (it holds "
                     f"{', '.join(arrays.files) or 'nothing'}; the study needs X and y)"
                 )
             X, y = arrays["X"], arrays["y"]
     except (OSError, ValueError, zipfile.BadZipFile) as error:
-        if isinstance(error, DataError):
+        if isinstance(error, UsageError):
             raise
-        raise DataError(
+        raise UsageError(
             f"{path}: not a readable .npz file ({_first_line(error)})"
         ) from None
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
-        raise DataError(
+        raise UsageError(
             f"{path}: X must be 2-D and y 1-D with one label per row of X "
             f"(got shapes {X.shape} and {y.shape})"
         )
     if X.dtype.kind not in "biuf":
-        raise DataError(f"{path}: X must be numeric (got dtype {X.dtype})")
+        raise UsageError(f"{path}: X must be numeric (got dtype {X.dtype})")
     X = X.astype(np.float64)
     if np.isinf(X).any():
         row, column = np.argwhere(np.isinf(X))[0]
-        raise DataError(f"{path}: X[{row}, {column}] is infinite")
+        raise UsageError(f"{path}: X[{row}, {column}] is infinite")
     if y.dtype.kind == "f" and np.isnan(y).any():
-        raise DataError(f"{path}: y is missing (NaN) in {int(np.isnan(y).sum())} rows")
+        raise UsageError(f"{path}: y is missing (NaN) in {int(np.isnan(y).sum())} rows")
     names = [f"x{j}" for j in range(X.shape[1])]
     return Dataset(X, y, path, "y", names)
 
@@ -145,22 +145,22 @@ def _read_text_table(path):
                     rows.append(row)
                     lines.append(reader.line_num)
     except UnicodeDecodeError as error:
-        raise DataError(
+        raise UsageError(
             f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at "
             f"offset {error.start}); save it as UTF-8 CSV"
         ) from None
     except csv.Error as error:
-        raise DataError(
+        raise UsageError(
             f"{path}: not a readable table ({_first_line(error)})"
         ) from None
     if not rows:
-        raise DataError(f"{path}: the file is empty")
+        raise UsageError(f"{path}: the file is empty")
     header = [name.strip() for name in rows[0]]
     if len(rows) == 1:
-        raise DataError(f"{path}: a header row but no data rows")
+        raise UsageError(f"{path}: a header row but no data rows")
     for row, line in zip(rows[1:], lines[1:]):
         if len(row) != len(header):
-            raise DataError(
+            raise UsageError(
                 f"{path}: line {line} has {len(row)} fields, the header has "
                 f"{len(header)}"
             )
@@ -184,12 +184,12 @@ def _read_parquet(path):
 
         frame = pd.read_parquet(path)
     except ImportError:
-        raise DataError(
+        raise UsageError(
             f"reading {path} needs pandas with pyarrow or fastparquet: "
             "pip install 'skinit[parquet]'"
         ) from None
     except Exception as error:  # the engines' own errors: a broken file
-        raise DataError(
+        raise UsageError(
             f"{path}: not a readable parquet file ({_first_line(error)})"
         ) from None
     header = [str(name) for name in frame.columns]
@@ -233,7 +233,7 @@ def _parse_column(path, name, cells, lines):
     n_numeric = sum(number is not None for number in numbers)
     for number, line in zip(numbers, lines):
         if number is not None and not math.isfinite(number):
-            raise DataError(
+            raise UsageError(
                 f"{path}: column {name!r}, line {line}: {number} is not finite"
             )
     if n_numeric == n_present:
@@ -242,7 +242,7 @@ def _parse_column(path, name, cells, lines):
         # Mostly numbers: the text is a typo, not a category.
         for cell, number, gone, line in zip(cells, numbers, missing, lines):
             if number is None and not gone:
-                raise DataError(
+                raise UsageError(
                     f"{path}: column {name!r}, line {line}: {str(cell).strip()!r} is "
                     f"not a number ({n_numeric} of the column's {n_present} values are)"
                 )
@@ -256,7 +256,7 @@ def _labels(path, name, cells, lines):
     """The target column: integers, floats or strings; no missing value."""
     gone = [line for cell, line in zip(cells, lines) if _is_missing(cell)]
     if gone:
-        raise DataError(
+        raise UsageError(
             f"{path}: the target {name!r} is missing in {len(gone)} rows (first on "
             f"line {gone[0]}); remove those rows"
         )
@@ -273,9 +273,9 @@ def _from_columns(path, header, columns, lines, target):
     elif target not in header:
         shown = ", ".join(repr(name) for name in header[:8])
         more = f" and {len(header) - 8} more" if len(header) > 8 else ""
-        raise DataError(f"{path}: no column {target!r}; the columns are {shown}{more}")
+        raise UsageError(f"{path}: no column {target!r}; the columns are {shown}{more}")
     if len(header) < 2:
-        raise DataError(f"{path}: no feature column besides the target {target!r}")
+        raise UsageError(f"{path}: no feature column besides the target {target!r}")
     t = header.index(target)
     y = _labels(path, target, columns[t], lines)
     names, values, categorical = [], [], []
@@ -308,7 +308,7 @@ def _missing_mask(X):
 
 
 def check_missing(data):
-    """Raise a DataError saying where values are missing, if any are."""
+    """Raise a UsageError saying where values are missing, if any are."""
     mask = _missing_mask(data.X)
     rows = mask.any(axis=1)
     if not rows.any():
@@ -318,7 +318,7 @@ def check_missing(data):
         f"{data.feature_names[j]!r} ({per_column[j]})"
         for j in np.flatnonzero(per_column)[:10]
     )
-    raise DataError(
+    raise UsageError(
         f"{data.source}: {int(rows.sum())} of {len(rows)} rows have missing values "
         f"(rows per column: {where}); pass --impute to fill them, or remove those rows"
     )

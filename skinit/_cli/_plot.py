@@ -8,28 +8,28 @@ import os
 
 import numpy as np
 
-from skinit._cli._data import DataError
+from skinit._cli._data import UsageError
 
 __all__ = ["check_plot_path", "plot_study"]
 
 
 def check_plot_path(path):
-    """Raise a DataError, before any training, if ``path`` cannot be written."""
+    """Raise a UsageError, before any training, if ``path`` cannot be written."""
     try:
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
-        raise DataError(
+        raise UsageError(
             "--plot needs matplotlib: pip install 'skinit[plot]' (or matplotlib)"
         ) from None
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
-        raise DataError(f"--plot {path}: no such folder {folder!r}")
+        raise UsageError(f"--plot {path}: no such folder {folder!r}")
     if not os.access(folder, os.W_OK):
-        raise DataError(f"--plot {path}: the folder {folder!r} is not writable")
+        raise UsageError(f"--plot {path}: the folder {folder!r} is not writable")
     suffix = os.path.splitext(path)[1].lstrip(".").lower()
     formats = FigureCanvasBase.get_supported_filetypes()
     if suffix not in formats:
-        raise DataError(
+        raise UsageError(
             f"--plot {path}: unknown image type {suffix!r}; use one of "
             f"{', '.join(sorted(formats))}"
         )
@@ -119,4 +119,4 @@ def plot_study(rows, path, *, cv, scoring, title):
     try:
         figure.savefig(path, dpi=120)
     except OSError as error:
-        raise DataError(f"--plot {path}: {error.strerror or error}") from None
+        raise UsageError(f"--plot {path}: {error.strerror or error}") from None

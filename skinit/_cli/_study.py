@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skinit._cli._data import DataError
+from skinit._cli._data import UsageError
 from skinit._cli._reading import label
 
 __all__ = [
@@ -46,7 +46,7 @@ class Task:
 def choose_task(y, target):
     """The task the labels ``y`` of column ``target`` call for.
 
-    Raises :class:`DataError` for labels no study can use.  A regressor
+    Raises :class:`UsageError` for labels no study can use.  A regressor
     plugs in here, as the task of a 'continuous' target.
     """
     from sklearn.utils.multiclass import type_of_target
@@ -55,20 +55,20 @@ def choose_task(y, target):
 
     kind = type_of_target(y)
     if kind == "continuous":
-        raise DataError(
+        raise UsageError(
             f"the target {target!r} is continuous (non-integer numbers); the "
             "study classifies: choose a label column with --target"
         )
     if kind not in ("binary", "multiclass"):
-        raise DataError(f"the target {target!r} is {kind}; the study needs one label")
+        raise UsageError(f"the target {target!r} is {kind}; the study needs one label")
     classes = np.unique(y)
     if len(classes) < 2:
-        raise DataError(
+        raise UsageError(
             f"the target {target!r} has a single class ({_plain(classes[0])!r}): "
             "nothing to classify"
         )
     if len(classes) == len(y):
-        raise DataError(
+        raise UsageError(
             f"the target {target!r} has as many classes as rows ({len(y)}): is it "
             "an identifier? choose the label column with --target"
         )
@@ -128,7 +128,7 @@ def train_test(task, data, test_size, seed):
     if task.stratify:
         classes, counts = np.unique(data.y, return_counts=True)
         if counts.min() < 2:
-            raise DataError(
+            raise UsageError(
                 f"the target {data.target!r} has a class with a single row "
                 f"({_plain(classes[counts.argmin()])!r}): a stratified split needs "
                 "two rows per class; remove it or choose another --target"
@@ -142,18 +142,18 @@ def train_test(task, data, test_size, seed):
             stratify=data.y if task.stratify else None,
         )
     except ValueError as error:
-        raise DataError(f"--test-size {test_size:g}: {error}") from None
+        raise UsageError(f"--test-size {test_size:g}: {error}") from None
     return X_train, y_train, X_test, y_test
 
 
 def check_folds(task, y_train, cv):
-    """Raise a DataError if the training set cannot be cut into ``cv`` folds."""
+    """Raise a UsageError if the training set cannot be cut into ``cv`` folds."""
     if task.stratify:
         classes, counts = np.unique(y_train, return_counts=True)
         smallest = int(counts.min())
         rarest = _plain(classes[counts.argmin()])
         if cv > smallest:
-            raise DataError(
+            raise UsageError(
                 f"--cv {cv}: the training set's smallest class ({rarest!r}) has "
                 f"{smallest} rows; choose --cv from 2 to {smallest}"
                 if smallest >= 2
@@ -161,7 +161,7 @@ def check_folds(task, y_train, cv):
                 "row; no fold split keeps every class"
             )
     elif cv > len(y_train):
-        raise DataError(f"--cv {cv}: the training set has only {len(y_train)} rows")
+        raise UsageError(f"--cv {cv}: the training set has only {len(y_train)} rows")
 
 
 def _plain(value):
