@@ -8,6 +8,7 @@ and two comparisons -- so that a training loop may call it every epoch.
 
 import sys
 import time
+from contextvars import ContextVar
 
 __all__ = ["ProgressReporter"]
 
@@ -168,3 +169,28 @@ class ProgressReporter:
 
     def __exit__(self, *exc_info):
         self.close()
+
+
+_PROGRESS_SINK = ContextVar("skinit_progress_sink", default=None)
+
+
+class progress_to:
+    """Context manager: fused searches inside report their training progress
+    to ``sink(done, total)`` -- fits trained so far (fractional while a stack
+    trains) and fits to train -- as well as, with ``verbose >= 1``, on stderr.
+    """
+
+    def __init__(self, sink):
+        self.sink = sink
+
+    def __enter__(self):
+        self._token = _PROGRESS_SINK.set(self.sink)
+        return self
+
+    def __exit__(self, *exc_info):
+        _PROGRESS_SINK.reset(self._token)
+
+
+def progress_sink():
+    """The sink set by :class:`progress_to`, or None."""
+    return _PROGRESS_SINK.get()

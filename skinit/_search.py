@@ -26,6 +26,7 @@ from skinit._pretrained import (
     interrupts_raise,
     pretrained_fits,
 )
+from skinit._progress import ProgressReporter, progress_sink
 from skinit._stack import Hyperparameters, concatenate, take
 from skinit._training import fit_stochastic
 
@@ -91,7 +92,7 @@ def _group_key(plan):
     )
 
 
-def _train_stack(keys, estimators, plans):
+def _train_stack(keys, estimators, plans, on_epoch=None):
     """Train planned fits as one stack; -> list of (key, fitted or error).
 
     Should the stack fail as a whole (say, out of memory), it returns nothing:
@@ -107,6 +108,7 @@ def _train_stack(keys, estimators, plans):
             Hyperparameters.from_estimators(estimators),
             concatenate([plan.state for plan in plans]),
             score=estimators[0]._validation_score,
+            callbacks=() if on_epoch is None else (on_epoch,),
         )
     except Exception:
         return []
@@ -203,6 +205,31 @@ class _FusedFits:
             fit.key: index for index, fits in enumerate(self.rounds) for fit in fits
         }
         self.next_round = 0
+        self.n_fits = sum(len(fits) for fits in self.rounds)
+        self.n_trained = 0
+        self.sink = progress_sink()
+        self.reporter = (
+            ProgressReporter(self.n_fits, unit="fits") if search.verbose > 0 else None
+        )
+
+    def report(self, done):
+        """Progress: ``done`` fits trained (fractional inside a stack)."""
+        if self.reporter is not None:
+            self.reporter.update(done)
+        if self.sink is not None:
+            self.sink(done, self.n_fits)
+
+    def _stack_progress(self, networks):
+        """A per-epoch callback reporting a stack's progress, each network
+        counting for the fraction of its iteration budget it has run."""
+        budgets = np.array([network.max_iter for network in networks], dtype=float)
+
+        def on_epoch(event):
+            finished = len(budgets) - len(event.origin)
+            running = float(np.add.reduce(event.n_iter / budgets[event.origin]))
+            self.report(self.n_trained + finished + running)
+
+        return on_epoch
 
     def _plan_rounds(self, candidates):
         rounds, current, current_bytes, planned = [], [], 0, {}
@@ -305,17 +332,21 @@ class _FusedFits:
                 continue
             groups[_group_key(plan)].append((fit, plan))
         stack_tasks = []
+        # Per-epoch progress only where the stacks train in this process.
+        watch = (self.reporter or self.sink) and self.n_workers == 1
         for members in groups.values():
             chunks = _chunks(
                 len(members), _network_bytes(members[0][1]), self.n_workers
             )
             for chunk in chunks:
                 chunk_fits, plans = zip(*members[chunk])
+                networks = [fit.network for fit in chunk_fits]
                 stack_tasks.append(
                     delayed(_train_stack)(
                         [fit.key for fit in chunk_fits],
-                        [fit.network for fit in chunk_fits],
+                        networks,
                         list(plans),
+                        self._stack_progress(networks) if watch else None,
                     )
                 )
             self.n_stacked += len(members)
@@ -335,10 +366,13 @@ class _FusedFits:
             n_jobs=self.search.n_jobs,
             backend=self.backend,
             pre_dispatch=self.search.pre_dispatch,
+            return_as="generator_unordered",
         )(stack_tasks + alone)
         for task_results in results:
             for key, fitted in task_results:
                 self.trained.setdefault(key, []).append((fitted, uses[key]))
+            self.n_trained += len(task_results)
+            self.report(self.n_trained)
         self.training_time += time.perf_counter() - start
 
     def _store(self, fit, fitted):
@@ -441,6 +475,8 @@ class _FusedSearchMixin:
                 super().fit(X, y, **params)
         finally:
             self.cv = original_cv
+        if fused.reporter is not None:
+            fused.reporter.close()
         self.n_fused_fits_ = fused.n_stacked
         self.fused_fit_time_ = fused.training_time
         if self.verbose > 0:

@@ -218,13 +218,18 @@ def _study_warnings():
         yield
 
 
-def cross_validated_scores(estimator, grid, X, y, cv, *, scoring, stratify, n_jobs):
+def cross_validated_scores(
+    estimator, grid, X, y, cv, *, scoring, stratify, n_jobs, progress=None
+):
     """Fold scores of ``estimator`` for each (initializer, scale) of ``grid``.
 
     The one place the study cross-validates: a fused
     :class:`~skinit.InitSearchCV` trains all pairs x folds as one stacked
     model, with the results GridSearchCV would give.  A fold whose fit
     diverged scores NaN.
+
+    ``progress(done, total)``, if given, is told the fits trained as the
+    stacks train (see :class:`skinit._progress.progress_to`).
 
     Returns
     -------
@@ -233,6 +238,7 @@ def cross_validated_scores(estimator, grid, X, y, cv, *, scoring, stratify, n_jo
     from sklearn.model_selection import KFold, StratifiedKFold
 
     from skinit import InitSearchCV
+    from skinit._progress import progress_to
 
     prefix = _parameter_prefix(estimator)
     search = InitSearchCV(
@@ -248,7 +254,8 @@ def cross_validated_scores(estimator, grid, X, y, cv, *, scoring, stratify, n_jo
         error_score=np.nan,
     )
     try:
-        search.fit(X, y)
+        with progress_to(progress):
+            search.fit(X, y)
     except ValueError as error:  # every fit failed
         if not _is_divergence(error):
             raise
@@ -364,6 +371,9 @@ def run_study(
             scoring=scoring,
             stratify=stratify,
             n_jobs=n_jobs,
+            progress=None
+            if reporter is None
+            else lambda done, total: reporter.update(len(grid) + done),
         )
         if reporter is not None:
             reporter.update(len(grid) * (1 + cv))
