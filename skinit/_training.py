@@ -197,7 +197,8 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
     epoch: the no-improvement count, the best loss (or best validation score
     and weights), the optimizer's end of iteration, then the plateau test and,
     if ``check_budget``, the iteration budget (warning for each network out of
-    iterations).
+    iterations).  Returns a boolean mask, or None when no network is done
+    (the common case, kept to a few numpy calls).
     """
     state, hyper = stack.state, stack.hyper
     if validation_score is not None:
@@ -218,7 +219,7 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
     state.optimizer.iteration_ends(state.t)
 
     plateaued = count > hyper.n_iter_no_change
-    done = np.zeros(len(count), dtype=bool)
+    done = None
     if np.logical_or.reduce(plateaued):
         first = np.flatnonzero(plateaued)[0]
         done = state.optimizer.trigger_stopping(
@@ -229,7 +230,9 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
         count[plateaued & ~done] = 0
     if not check_budget:
         return done
-    out_of_budget = (state.n_iter >= hyper.max_iter) & ~done
+    out_of_budget = state.n_iter >= hyper.max_iter
+    if done is not None:
+        out_of_budget &= ~done
     for max_iter in hyper.max_iter[out_of_budget]:
         warnings.warn(
             "Stochastic Optimizer: Maximum iterations (%d) reached "
@@ -237,7 +240,7 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
             ConvergenceWarning,
             stacklevel=4,
         )
-    return done | out_of_budget
+    return out_of_budget if done is None else done | out_of_budget
 
 
 def _stopping_message(config):
@@ -406,7 +409,7 @@ def fit_stochastic(
                     message=message,
                     check_budget=budget_in <= 0 and not incremental,
                 )
-                leaving = done
+                stopped = None
                 if callbacks:
                     event = EpochEvent(
                         stack.origin,
@@ -415,15 +418,19 @@ def fit_stochastic(
                         validation_score,
                         time.perf_counter() - start,
                         stack.params,
-                        done,
+                        np.zeros(stack.n_networks, bool) if done is None else done,
                     )
                     for callback in callbacks:
                         callback(event)
-                    if event.stopped is not None:
-                        leaving = done | event.stopped
+                    stopped = event.stopped
                 if incremental:
-                    leaving = np.ones(stack.n_networks, dtype=bool)
-                if np.logical_or.reduce(leaving):
+                    stopped = np.ones(stack.n_networks, dtype=bool)
+                if stopped is not None:
+                    done = np.zeros_like(stopped) if done is None else done
+                    leaving = done | stopped
+                else:
+                    leaving = done
+                if leaving is not None and np.logical_or.reduce(leaving):
                     # The data of networks that leave is not needed again.
                     retired = take(replace(stack, data=None), leaving)
                     left.append((retired, done[leaving]))
