@@ -85,8 +85,8 @@ def _draw(ax, rows, key, text, title, vmin, vmax):
 def _colour_range(scores, clip_low):
     """(vmin, vmax, clipped): the colours' range over ``scores``.
 
-    With ``clip_low``, scores more than twice as far below the median as the
-    best score is above it are left below the range, so that one failed
+    With ``clip_low``, scores more than five times as far below the median as
+    the best score is above it are left below the range, so that one failed
     regression (R^2 of -1e5) does not paint every other cell the same colour;
     their cells take the colour of the range's bottom (quartiles would not
     do: on a small grid a quarter of the scores can be such failures).
@@ -97,7 +97,7 @@ def _colour_range(scores, clip_low):
     clipped = False
     if clip_low:
         median = float(np.median(scores))
-        fence = median - 2 * (vmax - median)
+        fence = median - 5 * (vmax - median)
         if vmin < fence < vmax:
             vmin, clipped = fence, True
     if vmin == vmax:
