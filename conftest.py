@@ -8,8 +8,8 @@ import pytest
 OPTIONAL_DOCTESTS = {
     "matplotlib": ("skinit._plot.",),
     "pandas": (
-        "skinit.diagnostics.DiagnosticReport.to_frame",
-        "skinit.diagnostics.TrainingRecord.to_frame",
+        "skinit._diagnostics.DiagnosticReport.to_frame",
+        "skinit._diagnostics.TrainingRecord.to_frame",
     ),
 }
 

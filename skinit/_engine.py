@@ -1,4 +1,4 @@
-"""The training core: ``K`` independent networks of one shape, trained at once.
+"""The stacked math: ``K`` independent networks of one shape, computed at once.
 
 The ``K`` networks share their layer sizes, activations and solver, and differ
 in everything else: initial weights, training rows, sample weights, learning
@@ -19,8 +19,8 @@ Layout, chosen so that a training step is few and cheap numpy calls:
   are views into it in scikit-learn's ``(fan_in, fan_out)`` orientation.
 
 A single estimator fit is ``K = 1``; the fused search (``InitSearchCV``)
-stacks candidates x folds.  Networks that stop (converged, plateaued or out of
-iterations) leave the stack and the others carry on.
+stacks candidates x folds.  The training loop around this math is
+:mod:`skinit._training`; the per-network state it keeps, :mod:`skinit._stack`.
 """
 
 import warnings

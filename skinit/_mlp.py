@@ -191,7 +191,7 @@ class BaseInitMLP(BaseEstimator):
         callbacks = []
         if self.record_every is not None:
             # Imported here: diagnostics cost nothing unless asked for.
-            from skinit.diagnostics import _training_recorder
+            from skinit._diagnostics import _training_recorder
 
             recorder, self.training_record_ = _training_recorder(
                 self, plan.architecture, plan.data, self.record_every

@@ -10,6 +10,15 @@ only when plotting and is an optional dependency: ``pip install skinit[plot]``.
 import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 
+from skinit._diagnostics import (
+    LAYER_STATISTICS,
+    NETWORK_STATISTICS,
+    STATISTIC_LABELS,
+    _layer_names,
+    _statistic_label,
+    diagnose,
+)
+
 __all__ = ["LayerStatisticsDisplay", "LossCurveDisplay", "TrainingRecordDisplay"]
 
 
@@ -214,8 +223,6 @@ class LayerStatisticsDisplay(_Display):
             The display, with ``lines_``, ``ax_`` and ``figure_`` set.
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
-        from skinit.diagnostics import LAYER_STATISTICS, STATISTIC_LABELS, _layer_names
-
         statistics = (statistics,) if isinstance(statistics, str) else tuple(statistics)
         for name in statistics:
             _check_statistic(name, LAYER_STATISTICS, kind="per-layer statistic")
@@ -306,8 +313,6 @@ class LayerStatisticsDisplay(_Display):
         -------
         display : LayerStatisticsDisplay
         """
-        from skinit.diagnostics import diagnose
-
         return cls._from_estimators(
             estimators,
             lambda estimator: diagnose(estimator, X, y, at=at),
@@ -393,13 +398,6 @@ class TrainingRecordDisplay(_Display):
             The display, with ``lines_``, ``ax_`` and ``figure_`` set.
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
-        from skinit.diagnostics import (
-            LAYER_STATISTICS,
-            NETWORK_STATISTICS,
-            _layer_names,
-            _statistic_label,
-        )
-
         name = self.statistic
         _check_statistic(name, LAYER_STATISTICS + NETWORK_STATISTICS)
         per_layer = name in LAYER_STATISTICS

@@ -12,10 +12,9 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skinit import InitMLPClassifier, InitMLPRegressor
+from skinit._diagnostics import LAYER_STATISTICS, NETWORK_STATISTICS
 from skinit.datasets import load_circles
 from skinit.diagnostics import (
-    LAYER_STATISTICS,
-    NETWORK_STATISTICS,
     DiagnosticReport,
     LayerStatisticsDisplay,
     LossCurveDisplay,
