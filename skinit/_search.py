@@ -16,6 +16,7 @@ from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.parallel import Parallel, delayed
 
+from skinit._config import with_config
 from skinit._engine import (
     Hyperparameters,
     StackedData,
@@ -275,7 +276,9 @@ class _FusedSearchMixin:
             for chunk in chunks:
                 keys, networks, plans = zip(*members[chunk])
                 tasks.append(
-                    delayed(_train_stack)(list(keys), list(networks), list(plans))
+                    delayed(with_config(_train_stack))(
+                        list(keys), list(networks), list(plans)
+                    )
                 )
             if self.verbose > 0:
                 plan = members[0][2]
@@ -286,7 +289,7 @@ class _FusedSearchMixin:
                     f"(solver={plan.config.solver}, {len(chunks)} chunk(s), up to "
                     f"{int(max(m[1].max_iter for m in members))} iterations)"
                 )
-        tasks += [delayed(_train_alone)(*fit) for fit in alone]
+        tasks += [delayed(with_config(_train_alone))(*fit) for fit in alone]
         if self.verbose > 0 and alone:
             print(f"[{type(self).__name__}] {len(alone)} fits train one by one")
         results = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)(tasks)

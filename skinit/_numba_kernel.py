@@ -1,0 +1,613 @@
+"""The compiled training kernel (optional extra ``skinit[fast]``): numba.
+
+One call trains a stack of ``K`` networks for one epoch: for each batch, the
+forward pass, the loss, the backward pass and the optimizer's update, with the
+arithmetic of the numpy engine (``loss_and_gradient`` then
+``SGDOptimizer.update`` / ``AdamOptimizer.update``) operation by operation.
+Only the order of the sums differs (numpy sums pairwise and BLAS in blocks;
+here the sums over samples run in eight fixed lanes, sequential otherwise) and
+the elementary functions are the C library's rather than numpy's SIMD ones, so
+results agree with the numpy engine to rounding, not to the bit: the user
+guide's equivalence page states the tolerance.
+
+The kernel reads the engine's layout as it is: inputs unit-major ``(n_features
++ 1, K, n)`` with a last row of ones, targets ``(n_outputs, K, n)``, sample
+weights ``(K, n)``, a per-network row order ``(K, n)``, and the flat ``(K,
+n_params)`` parameters whose layer ``l`` is a ``(fan_out, fan_in + 1)`` block
+(bias last).  Each network's batch is gathered into contiguous rows, so that
+every inner loop runs over samples on contiguous memory and LLVM vectorizes
+it.
+
+Compilation facts this module is built on (numba 0.68, measured on a 2-vCPU
+machine):
+
+- ``error_model='numpy'``: numba's default puts a zero-check branch on every
+  float division, which blocks the vectorization of any loop holding one.
+- ``cache=True``: compiled code is kept on disk next to this file (or in
+  ``NUMBA_CACHE_DIR``), keyed by numba on the argument types and the CPU; one
+  specialization per float dtype, since every optional input is passed as an
+  empty array rather than None.  numba's cache key does not include the
+  ``NUMBA_SLP_VECTORIZE`` / ``NUMBA_CPU_FEATURES`` settings, so this module
+  sets neither: the machine code depends only on what the cache keys on.
+- No ``fastmath``: contraction into fused multiply-adds changes the rounding
+  of the optimizers' ``v * m - step`` and of every product-sum.
+- One thread: the stack's networks run one after another.  ``n_jobs`` counts
+  processes; a kernel that also spawned threads would run more threads than
+  the cores the user asked for.
+
+This module is imported only when the kernel is used: skinit itself never
+needs numba.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+# Codes the compiled functions branch on.
+HIDDEN_ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
+# (output activation, loss) pairs with their canonical-link delta ``a - y``.
+# The regressor's pairs (identity + squared error, exp + Poisson) go here, with
+# their loss term in ``_loss_and_output_delta``.
+OUTPUTS = {("logistic", "binary_log_loss"): 0, ("softmax", "log_loss"): 1}
+SOLVERS = {"sgd": 0, "gd": 0, "adam": 1}
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+@njit(**_JIT)
+def _dot(a, b, n, zero):
+    """``sum(a[:n] * b[:n])`` in eight lanes, added in a fixed order."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
+    m = n - n % 8
+    for i in range(0, m, 8):
+        s0 += a[i] * b[i]
+        s1 += a[i + 1] * b[i + 1]
+        s2 += a[i + 2] * b[i + 2]
+        s3 += a[i + 3] * b[i + 3]
+        s4 += a[i + 4] * b[i + 4]
+        s5 += a[i + 5] * b[i + 5]
+        s6 += a[i + 6] * b[i + 6]
+        s7 += a[i + 7] * b[i + 7]
+    for i in range(m, n):
+        s0 += a[i] * b[i]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(**_JIT)
+def _sum(a, n, zero):
+    """``sum(a[:n])`` in eight lanes, added in a fixed order."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
+    m = n - n % 8
+    for i in range(0, m, 8):
+        s0 += a[i]
+        s1 += a[i + 1]
+        s2 += a[i + 2]
+        s3 += a[i + 3]
+        s4 += a[i + 4]
+        s5 += a[i + 5]
+        s6 += a[i + 6]
+        s7 += a[i + 7]
+    for i in range(m, n):
+        s0 += a[i]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(**_JIT)
+def _linear(weights, inputs, out, n_in, n_out, n):
+    """``out[:n_out, :n] = weights @ inputs[:n_in + 1, :n]`` (bias row included)."""
+    for j in range(n_out):
+        z = out[j]
+        w = weights[j, 0]
+        a = inputs[0]
+        for s in range(n):
+            z[s] = w * a[s]
+        for f in range(1, n_in + 1):
+            w = weights[j, f]
+            a = inputs[f]
+            for s in range(n):
+                z[s] += w * a[s]
+
+
+@njit(**_JIT)
+def _activate_hidden(z, n_units, n, code, one):
+    """The hidden activation in place, as ``skinit._base``'s functions."""
+    if code == 0:
+        return
+    for j in range(n_units):
+        row = z[j]
+        if code == 1:
+            # scipy's expit: 1 / (1 + exp(-x)), bit-equal with the C library's exp.
+            for s in range(n):
+                row[s] = one / (one + math.exp(-row[s]))
+        elif code == 2:
+            for s in range(n):
+                row[s] = math.tanh(row[s])
+        else:
+            # np.maximum(z, 0): NaN stays NaN, -0.0 stays -0.0.
+            zero = one - one
+            for s in range(n):
+                if row[s] < zero:
+                    row[s] = zero
+
+
+@njit(**_JIT)
+def _backpropagate_derivative(activation, delta, n, code, one):
+    """``delta *= f'(z)`` from the layer's output ``activation`` (one unit)."""
+    if code == 1:
+        for s in range(n):
+            a = activation[s]
+            delta[s] = delta[s] * a
+            delta[s] = delta[s] * (one - a)
+    elif code == 2:
+        for s in range(n):
+            a = activation[s]
+            delta[s] = delta[s] * (one - a * a)
+    elif code == 3:
+        # A multiply by the 0/1 mask, as numpy's: inf * 0 is NaN there too.
+        zero = one - one
+        for s in range(n):
+            delta[s] = delta[s] * (one if activation[s] > zero else zero)
+
+
+@njit(**_JIT)
+def _softmax(z, n_units, n, scratch):
+    """Softmax over the units of each sample, in place; ``scratch`` ``(2, n)``."""
+    peak = scratch[0]
+    total = scratch[1]
+    for s in range(n):
+        peak[s] = z[0, s]
+    for j in range(1, n_units):
+        row = z[j]
+        for s in range(n):
+            if row[s] > peak[s]:
+                peak[s] = row[s]
+    for j in range(n_units):
+        row = z[j]
+        for s in range(n):
+            row[s] = math.exp(row[s] - peak[s])
+    for s in range(n):
+        total[s] = z[0, s]
+    for j in range(1, n_units):
+        row = z[j]
+        for s in range(n):
+            total[s] += row[s]
+    for j in range(n_units):
+        row = z[j]
+        for s in range(n):
+            row[s] = row[s] / total[s]
+
+
+@njit(**_JIT)
+def _loss_and_output_delta(
+    output, y, weight, weighted, denominator, n_out, n, code, consts, delta, term
+):
+    """Batch loss of one network (before the penalty) and the output delta.
+
+    ``output`` is the activated output layer, ``y`` the gathered targets,
+    ``weight`` the gathered sample weights (used when ``weighted``).  The
+    delta is ``(a - y) * weight``.  The loss is, per output, the (weighted)
+    sum of the per-sample terms divided by ``-denominator``, summed over
+    outputs in order, as ``skinit._base``'s losses.
+    """
+    one = consts[1]
+    eps = consts[2]
+    one_minus_eps = consts[3]
+    loss = consts[0]
+    for o in range(n_out):
+        p_row = output[o]
+        y_row = y[o]
+        d_row = delta[o]
+        for s in range(n):
+            p = p_row[s]
+            # The likelihood clipped to [eps, 1 - eps]; NaN stays NaN.
+            if code == 0:
+                likelihood = abs((one - y_row[s]) - p)
+            else:
+                likelihood = p
+            if likelihood < eps:
+                likelihood = eps
+            if likelihood > one_minus_eps:
+                likelihood = one_minus_eps
+            value = math.log(likelihood)
+            if code == 1:
+                value = value * y_row[s]
+            if weighted:
+                term[s] = value * weight[s]
+                d_row[s] = (p - y_row[s]) * weight[s]
+            else:
+                term[s] = value
+                d_row[s] = p - y_row[s]
+        loss += _sum(term, n, consts[0]) / -denominator
+    return loss
+
+
+@njit(**_JIT)
+def train_epoch(
+    flat,
+    X,
+    y,
+    sample_weight,
+    order,
+    batch_bounds,
+    batch_sizes,
+    layer_units,
+    hidden,
+    output,
+    alpha,
+    alpha_cast,
+    consts,
+    solver,
+    rate,
+    momentum,
+    velocity,
+    nesterov,
+    adam_t,
+    adam_learning_rate_init,
+    adam_beta_1,
+    adam_beta_2,
+    adam_beta_1_cast,
+    adam_one_minus_beta_1,
+    adam_beta_2_cast,
+    adam_one_minus_beta_2,
+    adam_epsilon,
+    first_moment,
+    second_moment,
+    adam_learning_rate,
+    epoch_loss,
+):
+    """One epoch of every network of the stack, parameters updated in place.
+
+    Parameters
+    ----------
+    flat : ndarray of shape (K, n_params)
+        The parameters, updated in place.
+    X : ndarray of shape (n_features + 1, K, n)
+        Unit-major inputs with their row of ones.
+    y : ndarray of shape (n_outputs, K, n)
+    sample_weight : ndarray of shape (K, n) or (K, 0)
+        Empty when the fit has no sample weights.
+    order : ndarray of shape (K, n), int64
+        Each network's row order for this epoch.
+    batch_bounds : ndarray of shape (n_batches + 1,), int64
+        Batch ``b`` holds positions ``batch_bounds[b]:batch_bounds[b + 1]`` of
+        ``order``.
+    batch_sizes : ndarray of shape (n_batches,)
+        The batch sizes, in the parameters' dtype.
+    layer_units : ndarray of int64
+    hidden, output, solver : int
+        Codes of ``HIDDEN_ACTIVATIONS``, ``OUTPUTS`` and ``SOLVERS``.
+    alpha : ndarray of shape (K,) float64, or (0,)
+        The L2 penalties; empty when no network of the stack is penalized.
+    alpha_cast : ndarray of shape (K,) or (0,)
+        ``alpha`` in the parameters' dtype.
+    consts : ndarray of shape (5,)
+        0, 1, eps, 1 - eps and the number of samples in the parameters' dtype.
+    rate, momentum : ndarray of shape (K,)
+        SGD's learning rates and momenta, in the parameters' dtype.
+    velocity : ndarray of shape (K, n_params) or (0, 0)
+        SGD's velocities, updated; empty without momentum.
+    nesterov : bool
+    adam_* : Adam's state (``t`` int64 and the float64 hyperparameters, their
+        dtype casts), updated in place; ``adam_learning_rate`` receives the
+        last step's learning rate of each network.
+    first_moment, second_moment : ndarray of shape (K, n_params) or (0, 0)
+    epoch_loss : ndarray of shape (K,)
+        Receives the epoch loss: the sum of batch loss x batch size over
+        the number of samples.
+    """
+    n_networks, n_params = flat.shape
+    n_layers = layer_units.shape[0] - 1
+    n_batches = batch_bounds.shape[0] - 1
+    weighted = sample_weight.shape[1] > 0
+    penalized = alpha.shape[0] > 0
+    zero = consts[0]
+    one = consts[1]
+    n_total = consts[4]
+
+    offsets = np.zeros(n_layers + 1, dtype=np.int64)
+    widest = 0
+    for i in range(n_layers):
+        offsets[i + 1] = offsets[i] + (layer_units[i] + 1) * layer_units[i + 1]
+    for i in range(n_layers + 1):
+        widest = max(widest, layer_units[i])
+    largest_batch = 0
+    for b in range(n_batches):
+        largest_batch = max(largest_batch, batch_bounds[b + 1] - batch_bounds[b])
+
+    # activations[i] holds layer i's output (i = 0: the inputs) with a row of
+    # ones below it; deltas[i] the delta of layer i + 1's pre-activation.
+    activations = np.empty((n_layers + 1, widest + 1, largest_batch), flat.dtype)
+    for i in range(1, n_layers):
+        activations[i, layer_units[i]] = one
+    deltas = np.empty((n_layers, widest, largest_batch), flat.dtype)
+    targets = np.empty((layer_units[n_layers], largest_batch), flat.dtype)
+    weight = np.empty(largest_batch, flat.dtype)
+    scratch = np.empty((2, largest_batch), flat.dtype)
+    grad = np.empty(n_params, flat.dtype)
+    # A dtype scalar from a float64 one, as numpy casts on assignment.
+    cast = np.empty(1, flat.dtype)
+    n_out = layer_units[n_layers]
+
+    for k in range(n_networks):
+        params = flat[k]
+        total = zero
+        for b in range(n_batches):
+            start = batch_bounds[b]
+            n = batch_bounds[b + 1] - start
+            rows = order[k, start : start + n]
+            inputs = activations[0]
+            for f in range(layer_units[0] + 1):
+                row = inputs[f]
+                for s in range(n):
+                    row[s] = X[f, k, rows[s]]
+            for o in range(n_out):
+                for s in range(n):
+                    targets[o, s] = y[o, k, rows[s]]
+            if weighted:
+                for s in range(n):
+                    weight[s] = sample_weight[k, rows[s]]
+                denominator = _sum(weight, n, zero)
+            else:
+                denominator = batch_sizes[b]
+
+            for i in range(n_layers):
+                n_in = layer_units[i]
+                n_units = layer_units[i + 1]
+                weights = params[offsets[i] : offsets[i + 1]].reshape(
+                    (n_units, n_in + 1)
+                )
+                _linear(weights, activations[i], activations[i + 1], n_in, n_units, n)
+                if i < n_layers - 1:
+                    _activate_hidden(activations[i + 1], n_units, n, hidden, one)
+                elif output == 0:
+                    for j in range(n_units):
+                        row = activations[i + 1, j]
+                        for s in range(n):
+                            row[s] = one / (one + math.exp(-row[s]))
+                else:
+                    _softmax(activations[i + 1], n_units, n, scratch)
+
+            loss = _loss_and_output_delta(
+                activations[n_layers],
+                targets,
+                weight,
+                weighted,
+                denominator,
+                n_out,
+                n,
+                output,
+                consts,
+                deltas[n_layers - 1],
+                scratch[0],
+            )
+
+            for i in range(n_layers - 1, -1, -1):
+                n_in = layer_units[i]
+                n_units = layer_units[i + 1]
+                delta = deltas[i]
+                inputs = activations[i]
+                gradient = grad[offsets[i] : offsets[i + 1]].reshape(
+                    (n_units, n_in + 1)
+                )
+                for j in range(n_units):
+                    for f in range(n_in + 1):
+                        gradient[j, f] = _dot(delta[j], inputs[f], n, zero)
+                if i == 0:
+                    break
+                weights = params[offsets[i] : offsets[i + 1]].reshape(
+                    (n_units, n_in + 1)
+                )
+                previous = deltas[i - 1]
+                for f in range(n_in):
+                    back = previous[f]
+                    w = weights[0, f]
+                    d = delta[0]
+                    for s in range(n):
+                        back[s] = w * d[s]
+                    for j in range(1, n_units):
+                        w = weights[j, f]
+                        d = delta[j]
+                        for s in range(n):
+                            back[s] += w * d[s]
+                    _backpropagate_derivative(inputs[f], back, n, hidden, one)
+
+            if penalized:
+                # 0.5 * alpha * ||W||^2 / n, the penalty in float64 as numpy's
+                # float64 alpha makes it, then cast into the dtype's loss.
+                squares = zero
+                a_k = alpha_cast[k]
+                for i in range(n_layers):
+                    n_in = layer_units[i]
+                    n_units = layer_units[i + 1]
+                    weights = params[offsets[i] : offsets[i + 1]].reshape(
+                        (n_units, n_in + 1)
+                    )
+                    gradient = grad[offsets[i] : offsets[i + 1]].reshape(
+                        (n_units, n_in + 1)
+                    )
+                    for j in range(n_units):
+                        w_row = weights[j]
+                        squares += _dot(w_row, w_row, n_in, zero)
+                        g_row = gradient[j]
+                        for f in range(n_in):
+                            g_row[f] += w_row[f] * a_k
+                cast[0] = loss + 0.5 * alpha[k] * squares / denominator
+                loss = cast[0]
+            for p in range(n_params):
+                grad[p] = grad[p] / denominator
+
+            # Accumulated as scikit-learn does, from the first batch's value.
+            if b == 0:
+                total = loss * batch_sizes[b]
+            else:
+                total += loss * batch_sizes[b]
+
+            if solver == 0:
+                r = rate[k]
+                if velocity.shape[0] == 0:
+                    for p in range(n_params):
+                        params[p] -= grad[p] * r
+                else:
+                    m = momentum[k]
+                    v = velocity[k]
+                    if nesterov:
+                        for p in range(n_params):
+                            step = grad[p] * r
+                            v[p] = v[p] * m - step
+                            params[p] += v[p] * m - step
+                    else:
+                        for p in range(n_params):
+                            v[p] = v[p] * m - grad[p] * r
+                            params[p] += v[p]
+            else:
+                t = adam_t[k] + 1
+                adam_t[k] = t
+                learning_rate = (
+                    adam_learning_rate_init[k]
+                    * math.sqrt(1.0 - adam_beta_2[k] ** np.float64(t))
+                    / (1.0 - adam_beta_1[k] ** np.float64(t))
+                )
+                adam_learning_rate[k] = learning_rate
+                cast[0] = -learning_rate
+                step_rate = cast[0]
+                b1 = adam_beta_1_cast[k]
+                c1 = adam_one_minus_beta_1[k]
+                b2 = adam_beta_2_cast[k]
+                c2 = adam_one_minus_beta_2[k]
+                eps = adam_epsilon[k]
+                m1 = first_moment[k]
+                m2 = second_moment[k]
+                for p in range(n_params):
+                    g = grad[p]
+                    m1[p] = m1[p] * b1 + g * c1
+                    m2[p] = m2[p] * b2 + (g * g) * c2
+                    params[p] += (m1[p] * step_rate) / (math.sqrt(m2[p]) + eps)
+        epoch_loss[k] = total / n_total
+
+
+def supports(architecture, X, solver):
+    """Whether the kernel covers this stack: dense float input, a known
+    activation / output pair and a stochastic solver."""
+    return (
+        isinstance(X, np.ndarray)
+        and X.dtype in DTYPES
+        and architecture.hidden_activation in HIDDEN_ACTIVATIONS
+        and (architecture.output_activation, architecture.loss) in OUTPUTS
+        and solver in SOLVERS
+    )
+
+
+def _in(dtype, values):
+    """``values`` as a contiguous 1-D array of ``dtype`` (numpy's cast)."""
+    return np.ascontiguousarray(np.asarray(values, dtype=float), dtype=dtype).ravel()
+
+
+def _optimizer_arguments(optimizer, dtype):
+    """The optimizer's state as the kernel's arguments: the updated arrays are
+    the optimizer's own, the others casts as numpy's update makes them."""
+    n_networks = len(optimizer.learning_rate_init)
+    none = np.empty(0, dtype=dtype)
+    none_2d = np.empty((0, 0), dtype=dtype)
+    if hasattr(optimizer, "first_moment"):
+        return (
+            SOLVERS["adam"],
+            none,
+            none,
+            none_2d,
+            False,
+            optimizer.t,
+            optimizer.learning_rate_init,
+            optimizer.beta_1,
+            optimizer.beta_2,
+            _in(dtype, optimizer.beta_1),
+            _in(dtype, 1 - optimizer.beta_1),
+            _in(dtype, optimizer.beta_2),
+            _in(dtype, 1 - optimizer.beta_2),
+            _in(dtype, optimizer.epsilon),
+            optimizer.first_moment,
+            optimizer.second_moment,
+            np.empty(n_networks),
+        )
+    velocity = optimizer.velocity
+    unused = np.empty(0)
+    return (
+        SOLVERS["sgd"],
+        _in(dtype, optimizer.learning_rate),
+        _in(dtype, optimizer.momentum),
+        none_2d if velocity is None else velocity,
+        bool(optimizer.nesterov),
+        np.empty(0, dtype=np.int64),
+        unused,
+        unused,
+        unused,
+        none,
+        none,
+        none,
+        none,
+        none,
+        none_2d,
+        none_2d,
+        unused,
+    )
+
+
+def run_epoch(
+    architecture, flat, X, y, sample_weight, order, batches, optimizer, alpha
+):
+    """Train the stack for one epoch in place; returns its epoch loss ``(K,)``.
+
+    Parameters
+    ----------
+    architecture : Architecture
+    flat : ndarray of shape (K, n_params)
+        The parameters, C-contiguous, updated in place.
+    X : ndarray of shape (n_features + 1, K, n)
+    y : ndarray of shape (n_outputs, K, n)
+    sample_weight : ndarray of shape (K, n) or None
+    order : ndarray of shape (K, n)
+        Each network's row order (the epoch's shuffle).
+    batches : list of slice
+        The epoch's consecutive batches of positions in ``order``.
+    optimizer : SGDOptimizer or AdamOptimizer
+        Its state is updated as its ``update`` would update it.
+    alpha : ndarray of shape (K,) or None
+        None when no network is penalized.
+
+    Returns
+    -------
+    epoch_loss : ndarray of shape (K,)
+        In the parameters' dtype.
+    """
+    dtype = flat.dtype
+    if not flat.flags.c_contiguous:
+        raise ValueError("The kernel updates parameters in place: pass a C array.")
+    n_networks, n_samples = flat.shape[0], y.shape[2]
+    eps = np.finfo(dtype).eps
+    consts = np.array([0, 1, eps, 1 - eps, n_samples], dtype=dtype)
+    bounds = np.array([batch.start for batch in batches] + [batches[-1].stop])
+    epoch_loss = np.empty(n_networks, dtype=dtype)
+    arguments = _optimizer_arguments(optimizer, dtype)
+    train_epoch(
+        flat,
+        np.ascontiguousarray(X, dtype=dtype),
+        np.ascontiguousarray(y, dtype=dtype),
+        np.empty((n_networks, 0), dtype=dtype)
+        if sample_weight is None
+        else np.ascontiguousarray(sample_weight, dtype=dtype),
+        np.ascontiguousarray(order, dtype=np.int64),
+        bounds.astype(np.int64),
+        np.diff(bounds).astype(dtype),
+        np.asarray(architecture.layer_units, dtype=np.int64),
+        HIDDEN_ACTIVATIONS[architecture.hidden_activation],
+        OUTPUTS[architecture.output_activation, architecture.loss],
+        np.empty(0) if alpha is None else _in(np.float64, alpha),
+        np.empty(0, dtype=dtype) if alpha is None else _in(dtype, alpha),
+        consts,
+        *arguments,
+        epoch_loss,
+    )
+    if arguments[0] == SOLVERS["adam"]:
+        optimizer.learning_rate = arguments[-1]
+    return epoch_loss
