@@ -412,6 +412,7 @@ def test_load_circles_matches_the_notebook_and_leaves_global_state():
     assert_array_equal(after[1], state[1]) and after[2] == state[2]
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # interrupts the numpy engine's step
 def test_keyboard_interrupt_keeps_the_partial_fit(monkeypatch):
     """As scikit-learn: Ctrl-C ends training with a warning, the model usable."""
     import skinit._engine as engine
