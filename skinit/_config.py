@@ -153,23 +153,6 @@ def config_context(*, kernel=None):
             _global_config.update(previous)
 
 
-def kernel_for(architecture, X, solver):
-    """The kernel that trains a stack under the current setting: the numba
-    module, or None for the numpy engine.
-
-    'numba' and 'auto' both fall back to numpy where the kernel does not go
-    (sparse input, 'lbfgs'); 'auto' also when numba is not installed.
-    """
-    kernel = get_config()["kernel"]
-    if kernel == "numpy" or (kernel == "auto" and not numba_available()):
-        return None
-    # Imported on first use: numba's import and the cached machine code's load
-    # cost ~0.3 s once per process.
-    from skinit import _numba_kernel
-
-    return _numba_kernel if _numba_kernel.supports(architecture, X, solver) else None
-
-
 class with_config:
     """``function`` called under the configuration of the moment this was made.
 

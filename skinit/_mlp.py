@@ -1,5 +1,6 @@
 """Multi-layer perceptrons whose weight initialization is a hyperparameter."""
 
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -23,27 +24,23 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skinit._base import accuracy_from_output
+from skinit._activations_losses import accuracy_from_output
 from skinit._config import config_context, dispatch_config
 from skinit._engine import (
     Architecture,
-    Hyperparameters,
-    StackedData,
     StackedParameters,
-    StochasticConfig,
-    TrainingState,
     fit_lbfgs,
-    fit_stochastic,
     predict_output,
 )
+from skinit._optimizers import SOLVERS
 from skinit._pretrained import take_pretrained
+from skinit._stack import Hyperparameters, StackedData, TrainingState
+from skinit._training import StochasticConfig, fit_stochastic
 from skinit.initializers import (
     available_bias_initializers,
     available_initializers,
     initialize_network,
 )
-
-STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
 
 
 @dataclass
@@ -58,7 +55,6 @@ class _FitPlan:
     data: StackedData
     config: StochasticConfig = None
     state: TrainingState = None
-    random_state: object = None
 
 
 def _stacked(X):
@@ -74,7 +70,7 @@ class BaseInitMLP(BaseEstimator):
 
     _parameter_constraints: dict = {
         **MLPClassifier._parameter_constraints,
-        "solver": [StrOptions({"lbfgs", "sgd", "adam", "gd"})],
+        "solver": [StrOptions({"lbfgs", *SOLVERS})],
         "initializer": [StrOptions(set(available_initializers())), list, callable],
         "scale": [Interval(Real, 0, None, closed="left"), StrOptions({"gain"})],
         "bias_initializer": [StrOptions(set(available_bias_initializers()))],
@@ -143,28 +139,33 @@ class BaseInitMLP(BaseEstimator):
                 tol=self.tol,
             )
             return self._complete_fit(params)
-        on_epoch = None
+        callbacks = []
         if self.record_every is not None:
             # Imported here: diagnostics cost nothing unless asked for.
             from skinit.diagnostics import _training_recorder
 
-            on_epoch, self.training_record_ = _training_recorder(
+            recorder, self.training_record_ = _training_recorder(
                 self, plan.architecture, plan.data, self.record_every
             )
-        params, n_iter = fit_stochastic(
+            callbacks.append(recorder)
+        result = fit_stochastic(
             plan.architecture,
             plan.params,
             plan.data,
             plan.config,
             Hyperparameters.from_estimators([self]),
             plan.state,
-            [plan.random_state],
             score=self._validation_score,
             incremental=incremental,
             verbose=bool(self.verbose),
-            on_epoch=on_epoch,
+            callbacks=callbacks,
         )
-        return self._complete_fit(params, int(n_iter[0]), plan.state)
+        if result.interrupted:
+            # As scikit-learn: keep what was trained so far.
+            warnings.warn("Training interrupted by user.", stacklevel=3)
+        return self._complete_fit(
+            result.fitted_params(self.early_stopping), result.state
+        )
 
     def _plan_fit(self, X, y, sample_weight, incremental):
         """Everything a fit does before training; returns a ``_FitPlan``.
@@ -190,7 +191,7 @@ class BaseInitMLP(BaseEstimator):
         if first_pass:
             self._initialize(X, y, layer_units, random_state)
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
-        if self.solver not in STOCHASTIC_SOLVERS:
+        if self.solver not in SOLVERS:
             # scikit-learn's L-BFGS optimizes (and returns) float64 weights
             # whatever the data's dtype.
             params = StackedParameters.from_layers(
@@ -210,6 +211,8 @@ class BaseInitMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         if self._training_state is None:
             self._training_state = TrainingState.new(params, self.early_stopping)
+        # A new call: scikit-learn keeps the optimizer for partial_fit only.
+        self._training_state.start_call([random_state], keep_optimizer=incremental)
         sample_weight_val = X_val = y_val = None
         if self.early_stopping:
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
@@ -247,18 +250,16 @@ class BaseInitMLP(BaseEstimator):
             nesterovs_momentum=self.nesterovs_momentum,
             early_stopping=self.early_stopping,
         )
-        return _FitPlan(
-            architecture, params, data, config, self._training_state, random_state
-        )
+        return _FitPlan(architecture, params, data, config, self._training_state)
 
-    def _complete_fit(self, params, n_iter=None, state=None):
+    def _complete_fit(self, params, state=None):
         """Store the trained network ``params`` (K = 1) and the training record.
 
         ``state`` is the stochastic solvers' ``TrainingState`` of this network.
         """
         if state is not None:
             self._training_state = state
-            self.n_iter_ = n_iter
+            self.n_iter_ = int(state.n_iter[0])
             self.t_ = int(state.t[0])
             self.loss_curve_ = state.loss_curves[0]
             self.loss_ = self.loss_curve_[-1]
@@ -302,7 +303,7 @@ class BaseInitMLP(BaseEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_solver(self):
-        if self.solver not in STOCHASTIC_SOLVERS:
+        if self.solver not in SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."

@@ -44,6 +44,8 @@ import math
 import numpy as np
 from numba import njit
 
+from skinit._optimizers import AdamOptimizer
+
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 # Codes the compiled functions branch on.
@@ -487,30 +489,92 @@ def train_epoch(
         epoch_loss[k] = total / n_total
 
 
-def supports(architecture, X, solver):
-    """Whether the kernel covers this stack: dense float input, a known
-    activation / output pair and a stochastic solver."""
-    return (
-        isinstance(X, np.ndarray)
-        and X.dtype in DTYPES
-        and architecture.hidden_activation in HIDDEN_ACTIVATIONS
-        and (architecture.output_activation, architecture.loss) in OUTPUTS
-        and solver in SOLVERS
-    )
+class NumbaKernel:
+    """The seam's compiled kernel (:mod:`skinit._kernel`): each epoch of a
+    stack is one call of :func:`train_epoch`."""
+
+    name = "numba"
+
+    def supports(self, architecture, config, data):
+        """Dense float inputs, a known activation / output pair, a stochastic
+        solver."""
+        return (
+            not data.X.is_sparse
+            and data.X.values.dtype in DTYPES
+            and architecture.hidden_activation in HIDDEN_ACTIVATIONS
+            and (architecture.output_activation, architecture.loss) in OUTPUTS
+            and config.solver in SOLVERS
+        )
+
+    def run_epoch(self, architecture, stack, batches):
+        """Train ``stack`` for one epoch in place; -> its epoch loss ``(K,)``."""
+        # What does not change while the stack keeps its networks, made once.
+        static = stack.scratch.get(self.name)
+        if static is None:
+            static = stack.scratch[self.name] = _StackArguments(
+                architecture, stack, batches
+            )
+        return static.run(stack.params.flat, stack.state.order, stack.state.optimizer)
 
 
-def _in(dtype, values):
-    """``values`` as a contiguous 1-D array of ``dtype`` (numpy's cast)."""
-    return np.ascontiguousarray(np.asarray(values, dtype=float), dtype=dtype).ravel()
+class _StackArguments:
+    """The kernel's arguments that depend on the stack only."""
+
+    def __init__(self, architecture, stack, batches):
+        data, dtype = stack.data, stack.params.flat.dtype
+        n_networks, n_samples = stack.n_networks, data.n_samples
+        alpha = stack.hyper.alpha
+        bounds = [batch.start for batch in batches] + [batches[-1].stop]
+        eps = np.finfo(dtype).eps
+        self.in_order = np.tile(np.arange(n_samples), (n_networks, 1))
+        self.data = (
+            np.ascontiguousarray(data.X.values),
+            np.ascontiguousarray(data.y, dtype=dtype),
+            np.empty((n_networks, 0), dtype=dtype)
+            if data.sample_weight is None
+            else np.ascontiguousarray(data.sample_weight, dtype=dtype),
+        )
+        self.layout = (
+            np.array(bounds, dtype=np.int64),
+            np.diff(bounds).astype(dtype),
+            np.asarray(architecture.layer_units, dtype=np.int64),
+            HIDDEN_ACTIVATIONS[architecture.hidden_activation],
+            OUTPUTS[architecture.output_activation, architecture.loss],
+            # No network penalized: no penalty at all, as in the numpy kernel.
+            _cast(np.float64, alpha) if alpha.any() else np.empty(0),
+            _cast(dtype, alpha) if alpha.any() else np.empty(0, dtype=dtype),
+            np.array([0, 1, eps, 1 - eps, n_samples], dtype=dtype),
+        )
+
+    def run(self, flat, order, optimizer):
+        if not flat.flags.c_contiguous:
+            raise ValueError("The kernel updates parameters in place: a C array.")
+        epoch_loss = np.empty(flat.shape[0], dtype=flat.dtype)
+        optimizer_arguments = _optimizer_arguments(optimizer, flat.dtype)
+        train_epoch(
+            flat,
+            *self.data,
+            self.in_order if order is None else np.ascontiguousarray(order),
+            *self.layout,
+            *optimizer_arguments,
+            epoch_loss,
+        )
+        if isinstance(optimizer, AdamOptimizer):
+            optimizer.learning_rate = optimizer_arguments[-1]
+        return epoch_loss
+
+
+def _cast(dtype, values):
+    """``(K,)`` float64 values in ``dtype``, as numpy's update casts them."""
+    return np.ascontiguousarray(np.asarray(values, dtype=float), dtype=dtype)
 
 
 def _optimizer_arguments(optimizer, dtype):
-    """The optimizer's state as the kernel's arguments: the updated arrays are
-    the optimizer's own, the others casts as numpy's update makes them."""
-    n_networks = len(optimizer.learning_rate_init)
+    """The optimizer's state as the kernel's arguments: its own arrays where
+    the kernel updates them, casts as numpy's ``update`` makes them otherwise."""
     none = np.empty(0, dtype=dtype)
     none_2d = np.empty((0, 0), dtype=dtype)
-    if hasattr(optimizer, "first_moment"):
+    if isinstance(optimizer, AdamOptimizer):
         return (
             SOLVERS["adam"],
             none,
@@ -521,22 +585,21 @@ def _optimizer_arguments(optimizer, dtype):
             optimizer.learning_rate_init,
             optimizer.beta_1,
             optimizer.beta_2,
-            _in(dtype, optimizer.beta_1),
-            _in(dtype, 1 - optimizer.beta_1),
-            _in(dtype, optimizer.beta_2),
-            _in(dtype, 1 - optimizer.beta_2),
-            _in(dtype, optimizer.epsilon),
+            _cast(dtype, optimizer.beta_1),
+            _cast(dtype, 1 - optimizer.beta_1),
+            _cast(dtype, optimizer.beta_2),
+            _cast(dtype, 1 - optimizer.beta_2),
+            _cast(dtype, optimizer.epsilon),
             optimizer.first_moment,
             optimizer.second_moment,
-            np.empty(n_networks),
+            np.empty(len(optimizer.t)),
         )
-    velocity = optimizer.velocity
     unused = np.empty(0)
     return (
         SOLVERS["sgd"],
-        _in(dtype, optimizer.learning_rate),
-        _in(dtype, optimizer.momentum),
-        none_2d if velocity is None else velocity,
+        _cast(dtype, optimizer.learning_rate),
+        _cast(dtype, optimizer.momentum),
+        none_2d if optimizer.velocity is None else optimizer.velocity,
         bool(optimizer.nesterov),
         np.empty(0, dtype=np.int64),
         unused,
@@ -551,63 +614,3 @@ def _optimizer_arguments(optimizer, dtype):
         none_2d,
         unused,
     )
-
-
-def run_epoch(
-    architecture, flat, X, y, sample_weight, order, batches, optimizer, alpha
-):
-    """Train the stack for one epoch in place; returns its epoch loss ``(K,)``.
-
-    Parameters
-    ----------
-    architecture : Architecture
-    flat : ndarray of shape (K, n_params)
-        The parameters, C-contiguous, updated in place.
-    X : ndarray of shape (n_features + 1, K, n)
-    y : ndarray of shape (n_outputs, K, n)
-    sample_weight : ndarray of shape (K, n) or None
-    order : ndarray of shape (K, n)
-        Each network's row order (the epoch's shuffle).
-    batches : list of slice
-        The epoch's consecutive batches of positions in ``order``.
-    optimizer : SGDOptimizer or AdamOptimizer
-        Its state is updated as its ``update`` would update it.
-    alpha : ndarray of shape (K,) or None
-        None when no network is penalized.
-
-    Returns
-    -------
-    epoch_loss : ndarray of shape (K,)
-        In the parameters' dtype.
-    """
-    dtype = flat.dtype
-    if not flat.flags.c_contiguous:
-        raise ValueError("The kernel updates parameters in place: pass a C array.")
-    n_networks, n_samples = flat.shape[0], y.shape[2]
-    eps = np.finfo(dtype).eps
-    consts = np.array([0, 1, eps, 1 - eps, n_samples], dtype=dtype)
-    bounds = np.array([batch.start for batch in batches] + [batches[-1].stop])
-    epoch_loss = np.empty(n_networks, dtype=dtype)
-    arguments = _optimizer_arguments(optimizer, dtype)
-    train_epoch(
-        flat,
-        np.ascontiguousarray(X, dtype=dtype),
-        np.ascontiguousarray(y, dtype=dtype),
-        np.empty((n_networks, 0), dtype=dtype)
-        if sample_weight is None
-        else np.ascontiguousarray(sample_weight, dtype=dtype),
-        np.ascontiguousarray(order, dtype=np.int64),
-        bounds.astype(np.int64),
-        np.diff(bounds).astype(dtype),
-        np.asarray(architecture.layer_units, dtype=np.int64),
-        HIDDEN_ACTIVATIONS[architecture.hidden_activation],
-        OUTPUTS[architecture.output_activation, architecture.loss],
-        np.empty(0) if alpha is None else _in(np.float64, alpha),
-        np.empty(0, dtype=dtype) if alpha is None else _in(dtype, alpha),
-        consts,
-        *arguments,
-        epoch_loss,
-    )
-    if arguments[0] == SOLVERS["adam"]:
-        optimizer.learning_rate = arguments[-1]
-    return epoch_loss

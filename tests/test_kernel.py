@@ -12,55 +12,15 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import skinit
 from skinit._config import numba_available, with_config
-from skinit._engine import (
-    Architecture,
-    Hyperparameters,
-    StackedData,
-    StackedParameters,
-    StochasticConfig,
-    _batch_columns,
-    _batch_rows,
-    _BatchBuffers,
-    _batches,
-    loss_and_gradient,
-    make_optimizer,
-    n_parameters,
-)
+from skinit._engine import Architecture, StackedParameters, n_parameters
+from skinit._kernel import NumpyKernel
+from skinit._optimizers import SOLVERS as SOLVER_REGISTRY
+from skinit._stack import Hyperparameters, StackedData, TrainingState
+from skinit._training import Stack, StochasticConfig, batches
 
 needs_numba = pytest.mark.skipif(
     not numba_available(), reason="the compiled kernel needs numba (skinit[fast])"
 )
-
-
-def _numpy_epoch(architecture, params, data, order, batches, optimizer, alpha):
-    """One epoch of the numpy engine's arithmetic: what the kernel must equal."""
-    n_networks, dtype = params.flat.shape[0], params.flat.dtype
-    buffers = _BatchBuffers(architecture, dtype, n_networks)
-    rows = np.arange(n_networks)[:, None]
-    epoch_loss = None
-    for batch in batches:
-        size = batch.stop - batch.start
-        index = order[:, batch]
-        sample_weight = _batch_rows(data.sample_weight, rows, index)
-        workspace, grads, weight_sum = buffers.get(size)
-        if sample_weight is not None:
-            weight_sum = np.add.reduce(sample_weight, axis=1)[:, None]
-        batch_loss = loss_and_gradient(
-            architecture,
-            params,
-            _batch_rows(data.X, rows, index),
-            _batch_columns(data.y, index),
-            sample_weight,
-            weight_sum,
-            alpha,
-            workspace,
-            grads,
-        )
-        batch_loss *= size
-        epoch_loss = batch_loss if epoch_loss is None else epoch_loss + batch_loss
-        optimizer.update(params.flat, grads.flat)
-    epoch_loss /= data.n_samples
-    return epoch_loss
 
 
 OUTPUTS = {
@@ -109,46 +69,37 @@ def _random_stack(output, hidden, dtype, weighted, penalized, seed=0):
     return architecture, flat, data, hyper, rng
 
 
+def _make_stack(architecture, flat, data, hyper, config):
+    n_networks = flat.shape[0]
+    params = StackedParameters(architecture.layer_units, flat.copy())
+    state = TrainingState.new(params, early_stopping=False)
+    state.optimizer = SOLVER_REGISTRY[config.solver].make_optimizer(
+        config, hyper, architecture.n_params, flat.dtype
+    )
+    return Stack(np.arange(n_networks), params, data, hyper, state)
+
+
 def _train_both(architecture, flat, data, hyper, rng, solver_options, n_epochs):
-    """The same epochs through numpy and through the kernel."""
-    from skinit import _numba_kernel
+    """The same epochs through the numpy kernel and the compiled one."""
+    from skinit._numba_kernel import NumbaKernel
 
     config = StochasticConfig(batch_size=10, **solver_options)
-    dtype, n_samples = flat.dtype, data.n_samples
-    batches = _batches(config, n_samples)
-    alpha = hyper.alpha if hyper.alpha.any() else None
+    n_samples = data.n_samples
+    epoch_batches = batches(config, n_samples)
     runs = []
-    for kernel in ("numpy", "numba"):
-        params = StackedParameters(architecture.layer_units, flat.copy())
-        optimizer = make_optimizer(config, hyper, architecture.n_params, dtype)
+    for kernel in (NumpyKernel(), NumbaKernel()):
+        assert kernel.supports(architecture, config, data)
+        stack = _make_stack(architecture, flat, data, hyper, config)
         order_rng = np.random.default_rng(1)
         losses = []
         for _ in range(n_epochs):
-            order = np.stack(
-                [order_rng.permutation(n_samples) for _ in range(flat.shape[0])]
-            )
-            if config.solver == "gd":
-                order = np.sort(order, axis=1)
-            if kernel == "numpy":
-                loss = _numpy_epoch(
-                    architecture, params, data, order, batches, optimizer, alpha
+            if not SOLVER_REGISTRY[config.solver].full_batch:
+                stack.state.order = np.stack(
+                    [order_rng.permutation(n_samples) for _ in range(len(flat))]
                 )
-            else:
-                loss = _numba_kernel.run_epoch(
-                    architecture,
-                    params.flat,
-                    data.X,
-                    data.y,
-                    data.sample_weight,
-                    order,
-                    batches,
-                    optimizer,
-                    alpha,
-                )
-            losses.append(loss)
-            if config.learning_rate == "invscaling":
-                optimizer.iteration_ends(len(losses) * n_samples)
-        runs.append((params.flat, np.array(losses), optimizer))
+            losses.append(kernel.run_epoch(architecture, stack, epoch_batches))
+            stack.state.optimizer.iteration_ends(len(losses) * n_samples)
+        runs.append((stack.params.flat, np.array(losses), stack.state.optimizer))
     return runs
 
 
