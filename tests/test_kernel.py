@@ -4,19 +4,28 @@
 import pickle
 import subprocess
 import sys
+import warnings
+from functools import partial
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skinit
+from skinit import InitMLPClassifier, InitSearchCV
 from skinit._config import numba_available, with_config
 from skinit._engine import Architecture, StackedParameters, n_parameters
-from skinit._kernel import NumpyKernel
+from skinit._kernel import NumpyKernel, select_kernel
 from skinit._optimizers import SOLVERS as SOLVER_REGISTRY
 from skinit._stack import Hyperparameters, StackedData, TrainingState
 from skinit._training import Stack, StochasticConfig, batches
+from skinit.datasets import load_circles
+from skinit.initializers import initialize
 
 needs_numba = pytest.mark.skipif(
     not numba_available(), reason="the compiled kernel needs numba (skinit[fast])"
@@ -244,3 +253,188 @@ def test_with_config_carries_the_setting_into_workers(restore_config):
     seen = Parallel(n_jobs=2, backend="loky")(tasks)
     assert seen == ["numpy", "numpy"]
     assert pickle.loads(pickle.dumps(with_config(len)))([1, 2]) == 2
+
+
+# ------------------------------------------------- the contract, on full fits
+
+
+def _perturbed(name, scale, relative, fan_in, fan_out, random_state, dtype):
+    """Catalog weights times ``1 + relative``: the chaos probe's initializer."""
+    weights = initialize(
+        name, fan_in, fan_out, scale=scale, random_state=random_state, dtype=dtype
+    )
+    return weights * (1 + relative)
+
+
+def _fit(kernel, relative=0.0, *, name, scale, X, y, **params):
+    estimator = InitMLPClassifier(
+        initializer=partial(_perturbed, name, scale, relative), **params
+    )
+    with skinit.config_context(kernel=kernel), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
+
+def _weights(estimator):
+    return np.concatenate(
+        [a.ravel() for a in [*estimator.coefs_, *estimator.intercepts_]]
+    )
+
+
+COURSE = dict(
+    hidden_layer_sizes=(10, 5),
+    solver="gd",
+    learning_rate_init=0.075,
+    max_iter=1500,
+    alpha=0.0,
+    tol=0.0,
+    n_iter_no_change=1500,
+    random_state=3,
+)
+MINI_BATCH = {
+    "adam": dict(solver="adam", max_iter=60),
+    "sgd-nesterov-invscaling": dict(
+        solver="sgd", learning_rate="invscaling", learning_rate_init=0.2, max_iter=60
+    ),
+}
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "name, scale",
+    [("normal", 10), ("normal", 1), ("normal", 0.1), ("he_normal", 1),
+     ("glorot_uniform", 1)],
+)
+def test_kernel_contract_on_the_course_networks(name, scale):
+    """Within 1e-10 of numpy unless chaotic; then the same printed accuracy."""
+    X_train, y_train, X_test, y_test = load_circles()
+    fit = partial(_fit, name=name, scale=scale, X=X_train, y=y_train, **COURSE)
+    reference, probe, compiled = fit("numpy"), fit("numpy", 1e-15), fit("numba")
+    chaotic = np.abs(_weights(probe) - _weights(reference)).max() > 1e-6
+    if not chaotic:
+        assert_allclose(_weights(compiled), _weights(reference), rtol=0, atol=1e-10)
+    for X, y in ((X_train, y_train), (X_test, y_test)):
+        assert f"{compiled.score(X, y):.4f}" == f"{reference.score(X, y):.4f}"
+
+
+@needs_numba
+@pytest.mark.parametrize("config", MINI_BATCH)
+def test_kernel_contract_on_shuffled_mini_batches(config):
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    fit = partial(
+        _fit, name="he_normal", scale=1, X=X, y=y, hidden_layer_sizes=(16, 8),
+        batch_size=32, alpha=1e-3, tol=0.0, random_state=0, **MINI_BATCH[config],
+    )
+    reference, probe, compiled = fit("numpy"), fit("numpy", 1e-15), fit("numba")
+    assert np.abs(_weights(probe) - _weights(reference)).max() <= 1e-6
+    assert_allclose(_weights(compiled), _weights(reference), rtol=0, atol=1e-10)
+    assert_allclose(compiled.loss_curve_, reference.loss_curve_, rtol=1e-12)
+    assert compiled.n_iter_ == reference.n_iter_
+
+
+@needs_numba
+def test_fused_search_equals_grid_search_with_the_kernel():
+    """Each network's arithmetic does not depend on its stack: the fused search
+    and GridSearchCV agree, both on the kernel."""
+    X, y, _, _ = load_circles()
+    estimator = InitMLPClassifier(**{**COURSE, "max_iter": 200})
+    grid = {"initializer": ["normal", "he_normal"], "scale": [0.5, 1]}
+    with skinit.config_context(kernel="numba"):
+        fused = InitSearchCV(estimator, grid, cv=3).fit(X, y)
+        plain = GridSearchCV(estimator, grid, cv=3).fit(X, y)
+    assert_array_equal(
+        fused.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+    assert_array_equal(
+        _weights(fused.best_estimator_), _weights(plain.best_estimator_)
+    )
+
+
+def test_select_kernel_follows_the_setting(restore_config):
+    X, y, _, _ = load_circles()
+    architecture = Architecture([2, 4, 1], "relu", "logistic")
+    dense = StackedData.from_arrays(X[None], y[None, :, None].astype(float))
+    sparse = StackedData.from_arrays(
+        [sp.csr_matrix(X)], y[None, :, None].astype(float)
+    )
+    config = StochasticConfig("gd")
+    with skinit.config_context(kernel="numpy"):
+        assert select_kernel(architecture, config, dense).name == "numpy"
+    expected = "numba" if numba_available() else "numpy"
+    assert select_kernel(architecture, config, dense).name == expected
+    if numba_available():
+        with skinit.config_context(kernel="numba"):
+            assert select_kernel(architecture, config, dense).name == "numba"
+            # Sparse input stays with numpy, whatever the setting.
+            assert select_kernel(architecture, config, sparse).name == "numpy"
+
+
+# ------------------------------------------------------- workers and pickles
+
+
+class _RecordingClassifier(InitMLPClassifier):
+    """Notes the kernel setting its fit ran under."""
+
+    def _plan_fit(self, *args, **kwargs):
+        self.kernel_setting_ = skinit.get_config()["kernel"]
+        return super()._plan_fit(*args, **kwargs)
+
+
+def _setting_score(kernel):
+    def score(estimator, X, y):
+        return float(estimator.kernel_setting_ == kernel)
+
+    return score
+
+
+@pytest.mark.parametrize("kernel", ["numpy", "numba"])
+def test_setting_reaches_grid_search_workers(kernel, restore_config):
+    if kernel == "numba" and not numba_available():
+        pytest.skip("the compiled kernel needs numba (skinit[fast])")
+    X, y, _, _ = load_circles()
+    search = GridSearchCV(
+        _RecordingClassifier(hidden_layer_sizes=(3,), solver="gd", max_iter=2),
+        {"scale": [0.5, 1.0]},
+        cv=2,
+        n_jobs=2,
+        scoring=_setting_score(kernel),
+    )
+    with skinit.config_context(kernel=kernel), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert_array_equal(search.cv_results_["mean_test_score"], [1.0, 1.0])
+    # The refit ran here, and the setting is carried once, not kept.
+    assert search.best_estimator_.kernel_setting_ == kernel
+    assert "_dispatch_config" not in search.best_estimator_.__dict__
+
+
+def test_unfitted_estimators_carry_an_explicit_setting_only(restore_config):
+    estimator = InitMLPClassifier()
+    assert "_dispatch_config" not in pickle.loads(pickle.dumps(estimator)).__dict__
+    with skinit.config_context(kernel="numpy"):
+        carried = pickle.loads(pickle.dumps(estimator))
+        fitted = pickle.loads(pickle.dumps(estimator.fit([[0.0], [1.0]], [0, 1])))
+    assert carried.__dict__["_dispatch_config"] == {"kernel": "numpy"}
+    assert "_dispatch_config" not in fitted.__dict__
+
+
+@needs_numba
+def test_model_fitted_with_the_kernel_loads_without_numba(tmp_path):
+    X, y, X_test, _ = load_circles()
+    with skinit.config_context(kernel="numba"):
+        estimator = InitMLPClassifier(**{**COURSE, "max_iter": 50}).fit(X, y)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(estimator))
+    np.save(tmp_path / "X.npy", X_test)
+    code = (
+        "import pickle, numpy as np\n"
+        f"model = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        "import sys; assert 'numba' not in [m for m in sys.modules if sys.modules[m]]\n"
+        "print(repr(model.predict_proba(X)[:, 1].tolist()))\n"
+    )
+    result = _run(code, block_numba=True)
+    assert result.returncode == 0, result.stderr
+    assert eval(result.stdout) == estimator.predict_proba(X_test)[:, 1].tolist()
