@@ -17,8 +17,14 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skinit
+import skinit._kernel
 from skinit import InitMLPClassifier, InitSearchCV
-from skinit._config import numba_available, with_config
+from skinit._config import (
+    _INITIAL_CONFIG,
+    _initial_config,
+    numba_available,
+    with_config,
+)
 from skinit._engine import Architecture, StackedParameters, n_parameters
 from skinit._kernel import NumpyKernel, select_kernel
 from skinit._optimizers import SOLVERS as SOLVER_REGISTRY
@@ -175,7 +181,9 @@ def restore_config():
 
 
 def test_config_defaults_set_and_context(restore_config):
-    assert skinit.get_config() == {"kernel": "auto"}
+    # 'auto' unless the environment variable says otherwise (see below).
+    initial = skinit.get_config()["kernel"]
+    assert set(skinit.get_config()) == {"kernel"}
     skinit.set_config(kernel="numpy")
     assert skinit.get_config()["kernel"] == "numpy"
     with skinit.config_context(kernel="auto"):
@@ -184,9 +192,12 @@ def test_config_defaults_set_and_context(restore_config):
     # None leaves the value as it is.
     skinit.set_config(kernel=None)
     assert skinit.get_config()["kernel"] == "numpy"
+    skinit.set_config(kernel=initial)
+    assert skinit.get_config()["kernel"] == initial
 
 
 def test_config_context_restores_after_an_error(restore_config):
+    skinit.set_config(kernel="auto")
     with pytest.raises(RuntimeError, match="inside"):
         with skinit.config_context(kernel="numpy"):
             raise RuntimeError("inside")
@@ -195,6 +206,7 @@ def test_config_context_restores_after_an_error(restore_config):
 
 @pytest.mark.parametrize("value", ["fast", 1, "NUMPY"])
 def test_config_rejects_unknown_kernels(value, restore_config):
+    skinit.set_config(kernel="auto")
     with pytest.raises(InvalidParameterError, match="'kernel' parameter of set_config"):
         skinit.set_config(kernel=value)
     with pytest.raises(InvalidParameterError, match="config_context"):
@@ -223,26 +235,27 @@ def _run(code, env_kernel=None, block_numba=False):
     )
 
 
-def test_config_initial_value_from_the_environment():
-    result = _run("import skinit; print(skinit.get_config()['kernel'])", "numpy")
-    assert result.stdout.strip() == "numpy", result.stderr
-    result = _run("import skinit", "gpu")
-    assert result.returncode != 0
-    assert "SKINIT_KERNEL" in result.stderr
+def test_config_initial_value_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SKINIT_KERNEL", "numpy")
+    assert _initial_config() == {"kernel": "numpy"}
+    monkeypatch.setenv("SKINIT_KERNEL", "gpu")
+    with pytest.raises(InvalidParameterError, match="SKINIT_KERNEL"):
+        _initial_config()
 
 
-def test_numba_kernel_without_numba_is_a_clear_error():
-    code = (
-        "import skinit\n"
-        "try:\n"
-        "    skinit.set_config(kernel='numba')\n"
-        "except ImportError as error:\n"
-        "    print(error)\n"
-        "print(skinit.get_config()['kernel'])\n"
-    )
-    result = _run(code, block_numba=True)
-    assert "skinit[fast]" in result.stdout, result.stderr
-    assert result.stdout.strip().endswith("auto")
+def test_without_numba_numba_is_an_error_and_auto_is_numpy(
+    restore_config, monkeypatch
+):
+    for module in (skinit._config, skinit._kernel):
+        monkeypatch.setattr(module, "numba_available", lambda: False)
+    with pytest.raises(ImportError, match=r"skinit\[fast\]"):
+        skinit.set_config(kernel="numba")
+    skinit.set_config(kernel="auto")
+    X, y, _, _ = load_circles()
+    data = StackedData.from_arrays(X[None], y[None, :, None].astype(float))
+    architecture = Architecture([2, 4, 1], "relu", "logistic")
+    kernel = select_kernel(architecture, StochasticConfig("gd"), data)
+    assert kernel.name == "numpy"
 
 
 def _kernel_in_worker():
@@ -367,8 +380,9 @@ def test_select_kernel_follows_the_setting(restore_config):
     config = StochasticConfig("gd")
     with skinit.config_context(kernel="numpy"):
         assert select_kernel(architecture, config, dense).name == "numpy"
-    expected = "numba" if numba_available() else "numpy"
-    assert select_kernel(architecture, config, dense).name == expected
+    with skinit.config_context(kernel="auto"):
+        expected = "numba" if numba_available() else "numpy"
+        assert select_kernel(architecture, config, dense).name == expected
     if numba_available():
         with skinit.config_context(kernel="numba"):
             assert select_kernel(architecture, config, dense).name == "numba"
@@ -416,12 +430,15 @@ def test_setting_reaches_grid_search_workers(kernel, restore_config):
 
 
 def test_unfitted_estimators_carry_an_explicit_setting_only(restore_config):
+    # This process's initial setting travels with the worker's environment.
+    skinit.set_config(**_INITIAL_CONFIG)
     estimator = InitMLPClassifier()
     assert "_dispatch_config" not in pickle.loads(pickle.dumps(estimator)).__dict__
-    with skinit.config_context(kernel="numpy"):
+    other = "auto" if _INITIAL_CONFIG["kernel"] == "numpy" else "numpy"
+    with skinit.config_context(kernel=other):
         carried = pickle.loads(pickle.dumps(estimator))
         fitted = pickle.loads(pickle.dumps(estimator.fit([[0.0], [1.0]], [0, 1])))
-    assert carried.__dict__["_dispatch_config"] == {"kernel": "numpy"}
+    assert carried.__dict__["_dispatch_config"] == {"kernel": other}
     assert "_dispatch_config" not in fitted.__dict__
 
 
