@@ -6,7 +6,9 @@ arithmetic of the numpy engine (``loss_and_gradient`` then
 ``SGDOptimizer.update`` / ``AdamOptimizer.update``) operation by operation.
 Only the order of the sums differs (numpy sums pairwise and BLAS in blocks;
 here the sums over samples are vectorized by LLVM, the others sequential) and
-the elementary functions are the C library's rather than numpy's SIMD ones, so
+the elementary functions (exp and log written here so that they vectorize,
+within 3 units in the last place; tanh from the C library; all in float64 for
+float32 data) are not numpy's SIMD ones, so
 results agree with the numpy engine to rounding, not to the bit: the user
 guide's equivalence page states the tolerance.
 
@@ -42,7 +44,9 @@ needs numba.
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from skinit._optimizers import AdamOptimizer
 
@@ -60,6 +64,113 @@ HIDDEN_ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
 OUTPUTS = {("logistic", "binary_log_loss"): 0, ("softmax", "log_loss"): 1}
 SOLVERS = {"sgd": 0, "gd": 0, "adam": 1}
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+# ------------------------------------------------- exp and log, vectorizable
+# The C library's exp and log are calls, which keep every loop holding one
+# scalar (~12 ns an element here).  Written in plain arithmetic, LLVM
+# vectorizes them: measured 2.4x faster, within 3 units in the last place of
+# the C library's (exp) and 2 (log) over 10**6 random inputs, special values
+# (0, inf, NaN, subnormals) as IEEE.  float32 values are computed in float64.
+
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 in 32 bits: k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_LOG2_E = 1.44269504088896338700e00
+
+
+@intrinsic
+def _bits_of(typingctx, x):
+    """The IEEE bits of a float64, as an int64 (no conversion)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _float_of(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 ``bits``."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@njit(**_JIT)
+def _exp(value):
+    """``exp(value)`` in float64: ``2**k * exp(r)``, ``|r| <= ln(2) / 2``."""
+    x = np.float64(value)
+    k = np.floor(x * _LOG2_E + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    # exp(r) by its Taylor series to r**12 (remainder < 2e-16 relative).
+    p = 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    # 2**k as two powers of two made from their bits, each in the normal range
+    # for every |x| < 746, so that the product rounds once (into the
+    # subnormals if it must).
+    whole = np.int64(min(max(k, -1100.0), 1100.0))
+    half = whole >> 1
+    result = (p * _float_of((half + 1023) << 52)) * _float_of(
+        (whole - half + 1023) << 52
+    )
+    if x > 709.782712893384:
+        result = math.inf
+    if x < -745.1332191019412:
+        result = 0.0
+    if x != x:
+        result = x
+    return result
+
+
+@njit(**_JIT)
+def _log(value):
+    """``log(value)`` in float64: ``e ln 2 + 2 atanh((m - 1) / (m + 1))``."""
+    x = np.float64(value)
+    # Subnormals are scaled into the normal range first.
+    tiny = x < 2.2250738585072014e-308
+    y = x * 4503599627370496.0 if tiny else x
+    bits = _bits_of(y)
+    exponent = (bits >> 52) - (1023 + 52 if tiny else 1023)
+    # The mantissa m in [sqrt(2) / 2, sqrt(2)].
+    m = _float_of((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
+    large = m > 1.4142135623730951
+    m = m * 0.5 if large else m
+    exponent = exponent + 1 if large else exponent
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    # atanh(s) / s by its series to s**20 (|s| < 0.172: remainder < 1e-17).
+    p = 1.0 / 21.0
+    p = p * z + 1.0 / 19.0
+    p = p * z + 1.0 / 17.0
+    p = p * z + 1.0 / 15.0
+    p = p * z + 1.0 / 13.0
+    p = p * z + 1.0 / 11.0
+    p = p * z + 1.0 / 9.0
+    p = p * z + 1.0 / 7.0
+    p = p * z + 1.0 / 5.0
+    p = p * z + 1.0 / 3.0
+    e = np.float64(exponent)
+    result = e * _LN2_HI + ((2.0 * s + 2.0 * s * z * p) + e * _LN2_LO)
+    result = result if x > 0.0 else (-math.inf if x == 0.0 else math.nan)
+    return x if (x == math.inf or x != x) else result
 
 
 @njit(**_SUMS)
@@ -104,9 +215,9 @@ def _activate_hidden(z, n_units, n, code, one):
     for j in range(n_units):
         row = z[j]
         if code == 1:
-            # scipy's expit: 1 / (1 + exp(-x)), bit-equal with the C library's exp.
+            # scipy's expit: 1 / (1 + exp(-x)).
             for s in range(n):
-                row[s] = one / (one + math.exp(-row[s]))
+                row[s] = one / (one + _exp(-row[s]))
         elif code == 2:
             for s in range(n):
                 row[s] = math.tanh(row[s])
@@ -152,7 +263,7 @@ def _softmax(z, n_units, n, scratch):
     for j in range(n_units):
         row = z[j]
         for s in range(n):
-            row[s] = math.exp(row[s] - peak[s])
+            row[s] = _exp(row[s] - peak[s])
     for s in range(n):
         total[s] = z[0, s]
     for j in range(1, n_units):
@@ -196,7 +307,7 @@ def _loss_and_output_delta(
                 likelihood = eps
             if likelihood > one_minus_eps:
                 likelihood = one_minus_eps
-            value = math.log(likelihood)
+            value = _log(likelihood)
             if code == 1:
                 value = value * y_row[s]
             if weighted:
@@ -351,7 +462,7 @@ def train_epoch(
                     for j in range(n_units):
                         row = activations[i + 1, j]
                         for s in range(n):
-                            row[s] = one / (one + math.exp(-row[s]))
+                            row[s] = one / (one + _exp(-row[s]))
                 else:
                     _softmax(activations[i + 1], n_units, n, scratch)
 

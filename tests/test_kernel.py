@@ -156,7 +156,10 @@ def test_kernel_epoch_keeps_float32(output, solver):
     )
     assert numba_flat.dtype == np.float32 and numba_loss.dtype == np.float32
     assert_allclose(numba_flat, numpy_flat, rtol=0, atol=1e-5)
-    assert_allclose(numba_loss, numpy_loss, rtol=1e-5)
+    # The kernel's sigmoid is float64 rounded to float32, numpy's float32
+    # throughout: near saturation one float32 ulp of p moves log(1 - p) by
+    # ~5 %, so the loss agrees less closely than the weights.
+    assert_allclose(numba_loss, numpy_loss, rtol=1e-4)
 
 
 @needs_numba
@@ -460,3 +463,29 @@ def test_model_fitted_with_the_kernel_loads_without_numba(tmp_path):
     result = _run(code, block_numba=True)
     assert result.returncode == 0, result.stderr
     assert eval(result.stdout) == estimator.predict_proba(X_test)[:, 1].tolist()
+
+
+@needs_numba
+def test_vectorizable_exp_and_log_are_accurate():
+    from numba import njit
+
+    from skinit._numba_kernel import _exp, _log
+
+    @njit
+    def apply(function, values):
+        out = np.empty_like(values)
+        for i in range(values.size):
+            out[i] = function(values[i])
+        return out
+
+    rng = np.random.default_rng(0)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 1e-310, 1.0])
+    x = np.concatenate([rng.uniform(-745, 709, 10**5), rng.uniform(-40, 40, 10**5)])
+    y = np.concatenate([np.exp(rng.uniform(-744, 709, 10**5)), rng.random(10**5)])
+    for function, libm, values in ((_exp, np.exp, x), (_log, np.log, y)):
+        ours, reference = apply(function, values), libm(values)
+        normal = np.abs(reference) > np.finfo(float).tiny
+        ulps = np.abs(ours - reference)[normal] / np.spacing(np.abs(reference))[normal]
+        assert ulps.max() <= 3
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert_allclose(apply(function, specials), libm(specials), rtol=1e-15)
