@@ -640,22 +640,35 @@ class _StackArguments:
             _cast(dtype, alpha) if alpha.any() else np.empty(0, dtype=dtype),
             np.array([0, 1, eps, 1 - eps, n_samples], dtype=dtype),
         )
+        self.optimizer_key = self.optimizer_arguments = None
+        self.no_rates = np.empty(0)
 
     def run(self, flat, order, optimizer):
         if not flat.flags.c_contiguous:
             raise ValueError("The kernel updates parameters in place: a C array.")
         epoch_loss = np.empty(flat.shape[0], dtype=flat.dtype)
-        optimizer_arguments = _optimizer_arguments(optimizer, flat.dtype)
+        adam = isinstance(optimizer, AdamOptimizer)
+        # Made again only when the optimizer or SGD's learning rates change
+        # (its schedules set a new array); Adam's state is updated in place.
+        key = (optimizer, None if adam else optimizer.learning_rate)
+        if self.optimizer_key is None or any(
+            mine is not theirs for mine, theirs in zip(self.optimizer_key, key)
+        ):
+            self.optimizer_key = key
+            self.optimizer_arguments = _optimizer_arguments(optimizer, flat.dtype)
+        # Adam's learning rates of the epoch's last step are written here.
+        learning_rate = np.empty(flat.shape[0]) if adam else self.no_rates
         train_epoch(
             flat,
             *self.data,
             self.in_order if order is None else np.ascontiguousarray(order),
             *self.layout,
-            *optimizer_arguments,
+            *self.optimizer_arguments,
+            learning_rate,
             epoch_loss,
         )
-        if isinstance(optimizer, AdamOptimizer):
-            optimizer.learning_rate = optimizer_arguments[-1]
+        if adam:
+            optimizer.learning_rate = learning_rate
         return epoch_loss
 
 
@@ -687,7 +700,6 @@ def _optimizer_arguments(optimizer, dtype):
             _cast(dtype, optimizer.epsilon),
             optimizer.first_moment,
             optimizer.second_moment,
-            np.empty(len(optimizer.t)),
         )
     unused = np.empty(0)
     return (
@@ -707,5 +719,4 @@ def _optimizer_arguments(optimizer, dtype):
         none,
         none_2d,
         none_2d,
-        unused,
     )
