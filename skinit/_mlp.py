@@ -33,7 +33,7 @@ from skinit._engine import (
     predict_output,
 )
 from skinit._optimizers import SOLVERS
-from skinit._pretrained import take_pretrained
+from skinit._pretrained import interrupt_raises, take_pretrained
 from skinit._stack import Hyperparameters, StackedData, TrainingState
 from skinit._training import StochasticConfig, fit_stochastic
 from skinit.initializers import (
@@ -161,6 +161,8 @@ class BaseInitMLP(BaseEstimator):
             callbacks=callbacks,
         )
         if result.interrupted:
+            if interrupt_raises():
+                raise KeyboardInterrupt
             # As scikit-learn: keep what was trained so far.
             warnings.warn("Training interrupted by user.", stacklevel=3)
         return self._complete_fit(

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skinit._search as skinit_search
 from skinit import InitMLPClassifier, InitRandomizedSearchCV, InitSearchCV
 from skinit.datasets import load_circles
 
@@ -342,3 +343,93 @@ def test_joblib_backends_give_the_same_results():
     with parallel_config(backend="threading", n_jobs=2):
         threaded = _quiet(InitSearchCV(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
     assert_same_search(threaded, reference)
+
+
+@pytest.mark.parametrize("search_class", [InitSearchCV, InitRandomizedSearchCV])
+def test_fits_train_a_round_at_a_time_with_the_same_results(monkeypatch, search_class):
+    """With a memory budget of one candidate per round, each round trains when
+    the search first asks for it, and the results equal GridSearchCV's."""
+    monkeypatch.setattr(skinit_search, "ROUND_MEMORY", 1)
+    rounds_trained = []
+    train_round = skinit_search._FusedFits._train_round
+
+    def counting(self, fits):
+        rounds_trained.append((len(fits), len(self.trained)))
+        return train_round(self, fits)
+
+    monkeypatch.setattr(skinit_search._FusedFits, "_train_round", counting)
+    grid = {"initializer": ["he_normal", "normal"], "scale": [0.1, 1.0, 3.0]}
+    if search_class is InitSearchCV:
+        fused = _quiet(search_class(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
+        reference = _quiet(GridSearchCV(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
+    else:
+        fused = _quiet(search_class(GD, grid, n_iter=4, cv=3, random_state=0).fit,
+                       X_CIRCLES, Y_CIRCLES)
+        reference = _quiet(
+            RandomizedSearchCV(GD, grid, n_iter=4, cv=3, random_state=0).fit,
+            X_CIRCLES, Y_CIRCLES,
+        )
+    assert_same_search(fused, reference)
+    n_candidates = len(fused.cv_results_["params"])
+    # One round per candidate, each of its 3 folds; nothing left over from the
+    # previous round when the next one trains.
+    assert rounds_trained == [(3, 0)] * n_candidates
+    assert fused.n_fused_fits_ == 3 * n_candidates
+
+
+def test_unseeded_duplicates_train_independently():
+    """As GridSearchCV: with random_state=None two equal candidates are two
+    independent fits; with a seed they are the same fit."""
+    unseeded = clone(GD).set_params(random_state=None, max_iter=20)
+    search = _quiet(
+        InitSearchCV(unseeded, {"scale": [1.0, 1.0]}, cv=2).fit, X_CIRCLES, Y_CIRCLES
+    )
+    assert search.n_fused_fits_ == 4
+    scores = search.cv_results_
+    first = [scores[f"split{i}_test_score"][0] for i in range(2)]
+    second = [scores[f"split{i}_test_score"][1] for i in range(2)]
+    assert first != second
+    seeded = _quiet(
+        InitSearchCV(GD, {"scale": [1.0, 1.0]}, cv=2).fit, X_CIRCLES, Y_CIRCLES
+    )
+    assert seeded.n_fused_fits_ == 2
+    assert_array_equal(seeded.cv_results_["split0_test_score"][:1],
+                       seeded.cv_results_["split0_test_score"][1:])
+
+
+def test_fuses_with_metadata_routing_of_sample_weight_and_groups(capsys):
+    from sklearn import config_context
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.arange(len(X_CIRCLES)) % 3
+    weight = np.random.RandomState(0).uniform(0.5, 2, len(X_CIRCLES))
+    grid = {"scale": [0.5, 1.0]}
+    with config_context(enable_metadata_routing=True):
+        estimator = (
+            clone(GD)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
+        fused = _quiet(
+            InitSearchCV(estimator, grid, cv=GroupKFold(3), verbose=1).fit,
+            X_CIRCLES, Y_CIRCLES, sample_weight=weight, groups=groups,
+        )
+        reference = _quiet(
+            GridSearchCV(estimator, grid, cv=GroupKFold(3)).fit,
+            X_CIRCLES, Y_CIRCLES, sample_weight=weight, groups=groups,
+        )
+        assert_same_search(fused, reference)
+        assert fused.n_fused_fits_ == 6
+        # Metadata routed to a preprocessing step: not fused, and said so.
+        pipeline = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=True), estimator
+        )
+        search = _quiet(
+            InitSearchCV(pipeline, {"initmlpclassifier__scale": [1.0]}, cv=2,
+                         verbose=1).fit,
+            X_CIRCLES, Y_CIRCLES, sample_weight=weight,
+        )
+    assert not hasattr(search, "n_fused_fits_")
+    assert "not fused: metadata routed to the step 'standardscaler'" in (
+        capsys.readouterr().out
+    )
