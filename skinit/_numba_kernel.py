@@ -76,6 +76,21 @@ DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 in 32 bits: k * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
 _LOG2_E = 1.44269504088896338700e00
+# exp(r) by its Taylor series to r**12: remainder < 2e-16 relative for
+# |r| <= ln(2) / 2.  Coefficients from the highest power down.
+_EXP_SERIES = tuple(1.0 / math.factorial(n) for n in range(12, -1, -1))
+# (atanh(s) / s - 1) / s**2 by its series to s**18: remainder < 1e-17 for
+# |s| < 0.172.
+_ATANH_SERIES = tuple(1.0 / n for n in range(21, 2, -2))
+
+
+@njit(**_JIT)
+def _horner(x, coefficients):
+    """The polynomial with these coefficients (highest power first) at ``x``."""
+    p = 0.0
+    for c in coefficients:
+        p = p * x + c
+    return p
 
 
 @intrinsic
@@ -108,20 +123,7 @@ def _exp(value):
     x = np.float64(value)
     k = np.floor(x * _LOG2_E + 0.5)
     r = (x - k * _LN2_HI) - k * _LN2_LO
-    # exp(r) by its Taylor series to r**12 (remainder < 2e-16 relative).
-    p = 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = _horner(r, _EXP_SERIES)
     # 2**k as two powers of two made from their bits, each in the normal range
     # for every |x| < 746, so that the product rounds once (into the
     # subnormals if it must).
@@ -156,17 +158,7 @@ def _log(value):
     f = m - 1.0
     s = f / (2.0 + f)
     z = s * s
-    # atanh(s) / s by its series to s**20 (|s| < 0.172: remainder < 1e-17).
-    p = 1.0 / 21.0
-    p = p * z + 1.0 / 19.0
-    p = p * z + 1.0 / 17.0
-    p = p * z + 1.0 / 15.0
-    p = p * z + 1.0 / 13.0
-    p = p * z + 1.0 / 11.0
-    p = p * z + 1.0 / 9.0
-    p = p * z + 1.0 / 7.0
-    p = p * z + 1.0 / 5.0
-    p = p * z + 1.0 / 3.0
+    p = _horner(z, _ATANH_SERIES)
     e = np.float64(exponent)
     result = e * _LN2_HI + ((2.0 * s + 2.0 * s * z * p) + e * _LN2_LO)
     result = result if x > 0.0 else (-math.inf if x == 0.0 else math.nan)
