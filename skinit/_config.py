@@ -8,6 +8,7 @@ loky's manager thread), so a per-thread value set around ``search.fit`` would
 not be seen where the tasks are made.
 """
 
+import functools
 import importlib.util
 import os
 import threading
@@ -153,17 +154,18 @@ def config_context(*, kernel=None):
             _global_config.update(previous)
 
 
-class with_config:
-    """``function`` called under the configuration of the moment this was made.
+def with_config(function):
+    """``function`` to be called under the configuration of this moment.
 
     For tasks made in one process and run in another (joblib workers): the
-    configuration is captured here and re-applied around the call.
+    configuration is captured now and re-applied around the call.  A
+    ``functools.partial`` of a module-level function, so that it pickles and
+    so that ``sklearn.utils.parallel.delayed``, which copies the wrapped
+    callable's attributes onto its own wrapper, keeps it whole.
     """
+    return functools.partial(_call_with_config, get_config(), function)
 
-    def __init__(self, function):
-        self.function = function
-        self.config = get_config()
 
-    def __call__(self, *args, **kwargs):
-        with config_context(**self.config):
-            return self.function(*args, **kwargs)
+def _call_with_config(config, function, *args, **kwargs):
+    with config_context(**config):
+        return function(*args, **kwargs)
