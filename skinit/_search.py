@@ -536,7 +536,8 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     """Exhaustive search over a grid, training all candidates x folds at once.
 
     A drop-in for :class:`~sklearn.model_selection.GridSearchCV` when the
-    estimator is an :class:`~skinit.InitMLPClassifier` (or a
+    estimator is an :class:`~skinit.InitMLPClassifier` or an
+    :class:`~skinit.InitMLPRegressor` (or a
     :class:`~sklearn.pipeline.Pipeline` ending in one).  Fits that share the
     network's shape and algorithm -- the same ``hidden_layer_sizes``,
     ``activation``, ``solver``, ``batch_size``, ``shuffle``,
@@ -550,8 +551,9 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     Parameters
     ----------
     estimator : estimator object
-        An InitMLPClassifier or a Pipeline whose last step is one; any other
-        estimator is searched exactly as GridSearchCV would.
+        An InitMLPClassifier or InitMLPRegressor, or a Pipeline whose last
+        step is one; any other estimator is searched exactly as GridSearchCV
+        would.
     param_grid : dict or list of dictionaries
         Parameter names mapped to lists of values, as in GridSearchCV.
     scoring : str, callable, list, tuple or dict, default=None
@@ -673,7 +675,8 @@ class InitRandomizedSearchCV(_FusedSearchMixin, BaseSearchCV):
     Parameters
     ----------
     estimator : estimator object
-        An InitMLPClassifier or a Pipeline whose last step is one.
+        An InitMLPClassifier or InitMLPRegressor, or a Pipeline whose last
+        step is one.
     param_distributions : dict or list of dicts
         Parameter names mapped to distributions or lists to sample from.
     n_iter : int, default=10
