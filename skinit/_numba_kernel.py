@@ -58,10 +58,14 @@ _SUMS = {**_JIT, "fastmath": {"reassoc", "nsz"}}
 
 # Codes the compiled functions branch on.
 HIDDEN_ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
-# (output activation, loss) pairs with their canonical-link delta ``a - y``.
-# The regressor's pairs (identity + squared error, exp + Poisson) go here, with
-# their loss term in ``_loss_and_output_delta``.
-OUTPUTS = {("logistic", "binary_log_loss"): 0, ("softmax", "log_loss"): 1}
+# (output activation, loss) pairs, each a canonical link (the output delta is
+# ``a - y``); their loss terms are in ``_loss_and_output_delta``.
+OUTPUTS = {
+    ("logistic", "binary_log_loss"): 0,
+    ("softmax", "log_loss"): 1,
+    ("identity", "squared_error"): 2,
+    ("exp", "poisson"): 3,
+}
 SOLVERS = {"sgd": 0, "gd": 0, "adam": 1}
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
@@ -201,7 +205,7 @@ def _linear(weights, inputs, out, n_in, n_out, n):
 
 @njit(**_JIT)
 def _activate_hidden(z, n_units, n, code, one):
-    """The hidden activation in place, as ``skinit._base``'s functions."""
+    """The hidden activation in place, as ``skinit._activations_losses``'."""
     if code == 0:
         return
     for j in range(n_units):
@@ -275,40 +279,58 @@ def _loss_and_output_delta(
     """Batch loss of one network (before the penalty) and the output delta.
 
     ``output`` is the activated output layer, ``y`` the gathered targets,
-    ``weight`` the gathered sample weights (used when ``weighted``).  The
-    delta is ``(a - y) * weight``.  The loss is, per output, the (weighted)
-    sum of the per-sample terms divided by ``-denominator``, summed over
-    outputs in order, as ``skinit._base``'s losses.
+    ``weight`` the gathered sample weights (used when ``weighted``).  Every
+    pair of ``OUTPUTS`` is a canonical link: the delta is ``(a - y) *
+    weight``.  The loss is, per output, the (weighted) mean of the per-sample
+    terms, then summed over outputs in order (averaged and halved for the
+    squared error), as ``skinit._activations_losses``' losses.
     """
+    zero = consts[0]
     one = consts[1]
     eps = consts[2]
     one_minus_eps = consts[3]
-    loss = consts[0]
+    loss = zero
     for o in range(n_out):
         p_row = output[o]
         y_row = y[o]
         d_row = delta[o]
         for s in range(n):
             p = p_row[s]
-            # The likelihood clipped to [eps, 1 - eps]; NaN stays NaN.
-            if code == 0:
-                likelihood = abs((one - y_row[s]) - p)
+            target = y_row[s]
+            if code <= 1:
+                # Log losses: the likelihood clipped to [eps, 1 - eps] (NaN
+                # stays NaN), of the label (binary) or of each class (softmax).
+                likelihood = abs((one - target) - p) if code == 0 else p
+                if likelihood < eps:
+                    likelihood = eps
+                if likelihood > one_minus_eps:
+                    likelihood = one_minus_eps
+                value = _log(likelihood)
+                if code == 1:
+                    value = value * target
+            elif code == 2:
+                residual = target - p
+                value = residual * residual
             else:
-                likelihood = p
-            if likelihood < eps:
-                likelihood = eps
-            if likelihood > one_minus_eps:
-                likelihood = one_minus_eps
-            value = _log(likelihood)
-            if code == 1:
-                value = value * y_row[s]
+                # Poisson deviance xlogy(y, y / mu) - y + mu, 0 log 0 = 0.
+                ratio = target / p
+                if target == zero and ratio == ratio:
+                    value = zero
+                else:
+                    value = target * _log(ratio)
+                value = (value - target) + p
             if weighted:
                 term[s] = value * weight[s]
-                d_row[s] = (p - y_row[s]) * weight[s]
+                d_row[s] = (p - target) * weight[s]
             else:
                 term[s] = value
-                d_row[s] = p - y_row[s]
-        loss += _sum(term, n, consts[0]) / -denominator
+                d_row[s] = p - target
+        if code <= 1:
+            loss += _sum(term, n, zero) / -denominator
+        else:
+            loss += _sum(term, n, zero) / denominator
+    if code == 2:
+        loss = consts[5] * (loss / consts[6])
     return loss
 
 
@@ -371,8 +393,9 @@ def train_epoch(
         The L2 penalties; empty when no network of the stack is penalized.
     alpha_cast : ndarray of shape (K,) or (0,)
         ``alpha`` in the parameters' dtype.
-    consts : ndarray of shape (5,)
-        0, 1, eps, 1 - eps and the number of samples in the parameters' dtype.
+    consts : ndarray of shape (7,)
+        0, 1, eps, 1 - eps, the number of samples, 0.5 and the number of
+        outputs, in the parameters' dtype.
     rate, momentum : ndarray of shape (K,)
         SGD's learning rates and momenta, in the parameters' dtype.
     velocity : ndarray of shape (K, n_params) or (0, 0)
@@ -455,8 +478,13 @@ def train_epoch(
                         row = activations[i + 1, j]
                         for s in range(n):
                             row[s] = one / (one + _exp(-row[s]))
-                else:
+                elif output == 1:
                     _softmax(activations[i + 1], n_units, n, scratch)
+                elif output == 3:
+                    for j in range(n_units):
+                        row = activations[i + 1, j]
+                        for s in range(n):
+                            row[s] = _exp(row[s])
 
             loss = _loss_and_output_delta(
                 activations[n_layers],
@@ -630,7 +658,10 @@ class _StackArguments:
             # No network penalized: no penalty at all, as in the numpy kernel.
             _cast(np.float64, alpha) if alpha.any() else np.empty(0),
             _cast(dtype, alpha) if alpha.any() else np.empty(0, dtype=dtype),
-            np.array([0, 1, eps, 1 - eps, n_samples], dtype=dtype),
+            np.array(
+                [0, 1, eps, 1 - eps, n_samples, 0.5, architecture.layer_units[-1]],
+                dtype=dtype,
+            ),
         )
         self.optimizer_key = self.optimizer_arguments = None
         self.no_rates = np.empty(0)

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import skinit
 import skinit._kernel
-from skinit import InitMLPClassifier, InitSearchCV
+from skinit import InitMLPClassifier, InitMLPRegressor, InitSearchCV
 from skinit._config import (
     _INITIAL_CONFIG,
     _initial_config,
@@ -44,10 +44,12 @@ needs_numba = pytest.mark.skipif(
 
 
 OUTPUTS = {
-    # output activation: (number of outputs, targets of shape (K, n, m))
+    # name: (output activation, number of outputs)
     "binary": ("logistic", 1),
     "multilabel": ("logistic", 2),
     "softmax": ("softmax", 3),
+    "squared-error": ("identity", 2),
+    "poisson": ("exp", 1),
 }
 
 SOLVERS = {
@@ -64,16 +66,23 @@ def _random_stack(output, hidden, dtype, weighted, penalized, seed=0):
     n_networks, n_samples = 3, 37
     units = [4, 6, 5, n_outputs]
     X = rng.normal(size=(n_networks, n_samples, units[0])).astype(dtype)
+    shape = (n_networks, n_samples, n_outputs)
     if activation == "softmax":
-        y = np.eye(n_outputs)[rng.integers(0, n_outputs, (n_networks, n_samples))]
+        y = np.eye(n_outputs)[rng.integers(0, n_outputs, shape[:2])]
+    elif activation == "identity":
+        y = rng.normal(size=shape)
+    elif activation == "exp":
+        y = rng.poisson(1.5, size=shape)
     else:
-        y = rng.integers(0, 2, (n_networks, n_samples, n_outputs))
+        y = rng.integers(0, 2, shape)
     weight = rng.uniform(0.5, 2, (n_networks, n_samples)).astype(dtype)
     data = StackedData.from_arrays(
         X, y.astype(dtype), weight if weighted else None
     )
     architecture = Architecture(units, hidden, activation)
-    flat = rng.normal(size=(n_networks, n_parameters(units))).astype(dtype)
+    # Small enough that exp outputs stay moderate.
+    flat = 0.5 * rng.normal(size=(n_networks, n_parameters(units)))
+    flat = flat.astype(dtype)
     hyper = Hyperparameters(
         alpha=np.array([1e-2, 0.0, 3e-3]) if penalized else np.zeros(n_networks),
         learning_rate_init=np.array([0.05, 0.01, 0.002]),
@@ -147,7 +156,7 @@ def test_kernel_epoch_equals_numpy_float64(output, hidden, solver):
 
 
 @needs_numba
-@pytest.mark.parametrize("output", ["binary", "softmax"])
+@pytest.mark.parametrize("output", ["binary", "softmax", "squared-error", "poisson"])
 @pytest.mark.parametrize("solver", ["gd", "adam"])
 def test_kernel_epoch_keeps_float32(output, solver):
     stack = _random_stack(output, "relu", np.float32, True, True)
@@ -355,6 +364,31 @@ def test_kernel_contract_on_shuffled_mini_batches(config):
     assert_allclose(_weights(compiled), _weights(reference), rtol=0, atol=1e-10)
     assert_allclose(compiled.loss_curve_, reference.loss_curve_, rtol=1e-12)
     assert compiled.n_iter_ == reference.n_iter_
+
+
+@needs_numba
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_kernel_contract_on_the_regressor(loss):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    signal = X @ rng.normal(size=5) / 3
+    y = rng.poisson(np.exp(signal)) if loss == "poisson" else signal
+    params = dict(
+        loss=loss, hidden_layer_sizes=(12,), solver="adam", batch_size=40,
+        max_iter=40, tol=0.0, random_state=0,
+    )
+
+    def fit(kernel, relative=0.0):
+        estimator = InitMLPRegressor(
+            initializer=partial(_perturbed, "he_normal", 1, relative), **params
+        )
+        with skinit.config_context(kernel=kernel):
+            return estimator.fit(X, y)
+
+    reference, probe, compiled = fit("numpy"), fit("numpy", 1e-15), fit("numba")
+    assert np.abs(_weights(probe) - _weights(reference)).max() <= 1e-6
+    assert_allclose(_weights(compiled), _weights(reference), rtol=0, atol=1e-10)
+    assert_allclose(compiled.loss_curve_, reference.loss_curve_, rtol=1e-12)
 
 
 @needs_numba
