@@ -722,7 +722,7 @@ class _StackArguments:
                 dtype=dtype,
             ),
         )
-        self.optimizer_key = self.optimizer_arguments = None
+        self.optimizer = self.rates = self.optimizer_arguments = None
         self.no_rates = np.empty(0)
 
     def run(self, flat, order, optimizer):
@@ -732,11 +732,9 @@ class _StackArguments:
         adam = isinstance(optimizer, AdamOptimizer)
         # Made again only when the optimizer or SGD's learning rates change
         # (its schedules set a new array); Adam's state is updated in place.
-        key = (optimizer, None if adam else optimizer.learning_rate)
-        if self.optimizer_key is None or any(
-            mine is not theirs for mine, theirs in zip(self.optimizer_key, key)
-        ):
-            self.optimizer_key = key
+        rates = None if adam else optimizer.learning_rate
+        if optimizer is not self.optimizer or rates is not self.rates:
+            self.optimizer, self.rates = optimizer, rates
             self.optimizer_arguments = _optimizer_arguments(optimizer, flat.dtype)
         # Adam's learning rates of the epoch's last step are written here.
         learning_rate = np.empty(flat.shape[0]) if adam else self.no_rates
