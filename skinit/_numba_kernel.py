@@ -343,6 +343,15 @@ def _softmax(z, n_units, n, scratch):
 
 
 @njit(**_JIT)
+def _layer(flat_network, offsets, layer_units, i):
+    """Layer ``i``'s ``(fan_out, fan_in + 1)`` block of one network's flat
+    parameters (or gradient): a view."""
+    return flat_network[offsets[i] : offsets[i + 1]].reshape(
+        (layer_units[i + 1], layer_units[i] + 1)
+    )
+
+
+@njit(**_JIT)
 def _loss_and_output_delta(
     output, y, weight, weighted, denominator, n_out, n, code, consts, delta, term
 ):
@@ -537,9 +546,7 @@ def train_epoch(
             for i in range(n_layers):
                 n_in = layer_units[i]
                 n_units = layer_units[i + 1]
-                weights = params[offsets[i] : offsets[i + 1]].reshape(
-                    (n_units, n_in + 1)
-                )
+                weights = _layer(params, offsets, layer_units, i)
                 _linear(weights, activations[i], activations[i + 1], n_in, n_units, n)
                 if i < n_layers - 1:
                     _activate_hidden(activations[i + 1], n_units, n, hidden, one)
@@ -575,15 +582,11 @@ def train_epoch(
                 n_units = layer_units[i + 1]
                 delta = deltas[i]
                 inputs = activations[i]
-                gradient = grad[offsets[i] : offsets[i + 1]].reshape(
-                    (n_units, n_in + 1)
-                )
+                gradient = _layer(grad, offsets, layer_units, i)
                 _weight_gradient(delta, inputs, n_units, n_in + 1, n, gradient, zero)
                 if i == 0:
                     break
-                weights = params[offsets[i] : offsets[i + 1]].reshape(
-                    (n_units, n_in + 1)
-                )
+                weights = _layer(params, offsets, layer_units, i)
                 previous = deltas[i - 1]
                 _backpropagate(weights, delta, previous, n_in, n_units, n)
                 for f in range(n_in):
@@ -597,12 +600,8 @@ def train_epoch(
                 for i in range(n_layers):
                     n_in = layer_units[i]
                     n_units = layer_units[i + 1]
-                    weights = params[offsets[i] : offsets[i + 1]].reshape(
-                        (n_units, n_in + 1)
-                    )
-                    gradient = grad[offsets[i] : offsets[i + 1]].reshape(
-                        (n_units, n_in + 1)
-                    )
+                    weights = _layer(params, offsets, layer_units, i)
+                    gradient = _layer(grad, offsets, layer_units, i)
                     for j in range(n_units):
                         w_row = weights[j]
                         squares += _dot(w_row, w_row, n_in, zero)
