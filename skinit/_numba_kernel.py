@@ -703,7 +703,7 @@ class _StackArguments:
         eps = np.finfo(dtype).eps
         self.in_order = np.tile(np.arange(n_samples), (n_networks, 1))
         self.data = (
-            np.ascontiguousarray(data.X.values),
+            np.ascontiguousarray(data.X.values, dtype=dtype),
             np.ascontiguousarray(data.y, dtype=dtype),
             np.empty((n_networks, 0), dtype=dtype)
             if data.sample_weight is None
