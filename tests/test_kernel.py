@@ -366,6 +366,45 @@ def test_kernel_contract_on_shuffled_mini_batches(config):
     assert compiled.n_iter_ == reference.n_iter_
 
 
+def _early_stopping_fit(kernel, X, y):
+    estimator = InitMLPClassifier(
+        hidden_layer_sizes=(8,), solver="sgd", momentum=0.9, learning_rate_init=0.03,
+        early_stopping=True, n_iter_no_change=5, max_iter=100, random_state=0,
+    )
+    with skinit.config_context(kernel=kernel):
+        return estimator.fit(X, y)
+
+
+def _partial_fit_sequence(kernel, X, y):
+    estimator = InitMLPClassifier(
+        hidden_layer_sizes=(8,), solver="adam", batch_size=50, random_state=0
+    )
+    with skinit.config_context(kernel=kernel):
+        for start in range(0, len(X), 100):
+            estimator.partial_fit(X[start : start + 100], y[start : start + 100],
+                                  classes=np.unique(y))
+        # warm_start continues from the state partial_fit left.
+        estimator.set_params(warm_start=True, max_iter=5).fit(X, y)
+    return estimator
+
+
+@needs_numba
+@pytest.mark.parametrize("scenario", [_early_stopping_fit, _partial_fit_sequence])
+def test_kernel_keeps_the_training_state_as_numpy_does(scenario):
+    """Early stopping's validation and best weights, partial_fit's and
+    warm_start's carried optimizer state, with the kernel as with numpy."""
+    X, y = make_classification(n_samples=300, n_features=6, random_state=1)
+    reference, compiled = scenario("numpy", X, y), scenario("numba", X, y)
+    assert compiled.n_iter_ == reference.n_iter_
+    assert compiled.t_ == reference.t_
+    assert_allclose(_weights(compiled), _weights(reference), rtol=0, atol=1e-10)
+    assert_allclose(compiled.loss_curve_, reference.loss_curve_, rtol=1e-12)
+    if reference.validation_scores_ is not None:
+        # Stopped on its validation score (16 epochs here), not on max_iter.
+        assert reference.n_iter_ < reference.max_iter
+        assert_array_equal(compiled.validation_scores_, reference.validation_scores_)
+
+
 @needs_numba
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])
 def test_kernel_contract_on_the_regressor(loss):
