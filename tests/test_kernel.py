@@ -388,11 +388,27 @@ def _partial_fit_sequence(kernel, X, y):
     return estimator
 
 
+def _adaptive_fit(kernel, X, y):
+    estimator = InitMLPClassifier(
+        hidden_layer_sizes=(8,), solver="sgd", learning_rate="adaptive",
+        learning_rate_init=0.3, tol=1e-2, n_iter_no_change=2, max_iter=40,
+        random_state=0,
+    )
+    with skinit.config_context(kernel=kernel):
+        estimator.fit(X, y)
+    # The schedule divided the rate: the kernel saw the new rates.
+    assert estimator._training_state.optimizer.learning_rate[0] < 0.3
+    return estimator
+
+
 @needs_numba
-@pytest.mark.parametrize("scenario", [_early_stopping_fit, _partial_fit_sequence])
+@pytest.mark.parametrize(
+    "scenario", [_early_stopping_fit, _partial_fit_sequence, _adaptive_fit]
+)
 def test_kernel_keeps_the_training_state_as_numpy_does(scenario):
     """Early stopping's validation and best weights, partial_fit's and
-    warm_start's carried optimizer state, with the kernel as with numpy."""
+    warm_start's carried optimizer state, the adaptive schedule's rates: with
+    the kernel as with numpy."""
     X, y = make_classification(n_samples=300, n_features=6, random_state=1)
     reference, compiled = scenario("numpy", X, y), scenario("numba", X, y)
     assert compiled.n_iter_ == reference.n_iter_
