@@ -95,7 +95,7 @@ def _random_stack(output, hidden, dtype, weighted, penalized, seed=0):
         n_iter_no_change=np.full(n_networks, 10.0),
         max_iter=np.full(n_networks, 10.0),
     )
-    return architecture, flat, data, hyper, rng
+    return architecture, flat, data, hyper
 
 
 def _make_stack(architecture, flat, data, hyper, config):
@@ -108,7 +108,7 @@ def _make_stack(architecture, flat, data, hyper, config):
     return Stack(np.arange(n_networks), params, data, hyper, state)
 
 
-def _train_both(architecture, flat, data, hyper, rng, solver_options, n_epochs):
+def _train_both(architecture, flat, data, hyper, solver_options, n_epochs):
     """The same epochs through the numpy kernel and the compiled one."""
     from skinit._numba_kernel import NumbaKernel
 
@@ -227,8 +227,9 @@ def test_config_rejects_unknown_kernels(value, restore_config):
     assert skinit.get_config()["kernel"] == "auto"
 
 
-def _run(code, env_kernel=None, block_numba=False):
-    """Run ``code`` in a fresh interpreter on this tree; returns stdout."""
+def _run_without_numba(code):
+    """Run ``code`` in a fresh interpreter on this tree, numba unimportable
+    as when it is not installed (a None entry in ``sys.modules``)."""
     import os
 
     env = dict(os.environ)
@@ -236,12 +237,7 @@ def _run(code, env_kernel=None, block_numba=False):
         [os.path.dirname(os.path.dirname(skinit.__file__)), env.get("PYTHONPATH", "")]
     )
     env.pop("SKINIT_KERNEL", None)
-    if env_kernel is not None:
-        env["SKINIT_KERNEL"] = env_kernel
-    if block_numba:
-        # A None entry in sys.modules makes ``import numba`` fail, as when
-        # numba is not installed.
-        code = "import sys; sys.modules['numba'] = None\n" + code
+    code = "import sys; sys.modules['numba'] = None\n" + code
     return subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True
     )
@@ -551,7 +547,7 @@ def test_model_fitted_with_the_kernel_loads_without_numba(tmp_path):
         "import sys; assert 'numba' not in [m for m in sys.modules if sys.modules[m]]\n"
         "print(repr(model.predict_proba(X)[:, 1].tolist()))\n"
     )
-    result = _run(code, block_numba=True)
+    result = _run_without_numba(code)
     assert result.returncode == 0, result.stderr
     assert eval(result.stdout) == estimator.predict_proba(X_test)[:, 1].tolist()
 
