@@ -89,8 +89,9 @@ def set_config(kernel=None):
         compiled kernel of the optional extra ``skinit[fast]`` (an error when
         numba is not installed); its results equal the numpy engine's within
         the tolerance stated in the user guide's equivalence page.  'auto'
-        (the default) uses numba when it is installed and the fit is one it
-        covers (dense input), else numpy.  The initial value is read from the
+        (the default) uses numba when it is installed, the fit is one it
+        covers (dense input) and the network small enough for it to be the
+        faster (at most 3000 weights and biases), else numpy.  The initial value is read from the
         environment variable ``SKINIT_KERNEL``.  None leaves it unchanged.
 
     See Also

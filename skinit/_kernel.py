@@ -125,8 +125,8 @@ class BatchBuffers:
 
 def select_kernel(architecture, config, data):
     """The kernel that trains this stack, as ``skinit.get_config()['kernel']``
-    asks: numba's where it applies (with 'auto': when numba is installed),
-    else numpy's."""
+    asks: numba's where it applies (with 'auto': when numba is installed and
+    the network is small enough for it to be the faster), else numpy's."""
     choice = get_config()["kernel"]
     if choice == "numpy" or (choice == "auto" and not numba_available()):
         return NumpyKernel()
@@ -135,4 +135,8 @@ def select_kernel(architecture, config, data):
     from skinit._numba_kernel import NumbaKernel
 
     kernel = NumbaKernel()
-    return kernel if kernel.supports(architecture, config, data) else NumpyKernel()
+    if not kernel.supports(architecture, config, data):
+        return NumpyKernel()
+    if choice == "auto" and not kernel.pays_off(architecture):
+        return NumpyKernel()
+    return kernel

@@ -473,9 +473,13 @@ def test_select_kernel_follows_the_setting(restore_config):
     with skinit.config_context(kernel="auto"):
         expected = "numba" if numba_available() else "numpy"
         assert select_kernel(architecture, config, dense).name == expected
+        # Wide layers: numpy's BLAS products are the faster.
+        wide = Architecture([2, 1000, 1], "relu", "logistic")
+        assert select_kernel(wide, config, dense).name == "numpy"
     if numba_available():
         with skinit.config_context(kernel="numba"):
             assert select_kernel(architecture, config, dense).name == "numba"
+            assert select_kernel(wide, config, dense).name == "numba"
             # Sparse input stays with numpy, whatever the setting.
             assert select_kernel(architecture, config, sparse).name == "numpy"
 
