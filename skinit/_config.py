@@ -91,8 +91,9 @@ def set_config(kernel=None):
         the tolerance stated in the user guide's equivalence page.  'auto'
         (the default) uses numba when it is installed, the fit is one it
         covers (dense input) and the network small enough for it to be the
-        faster (at most 3000 weights and biases), else numpy.  The initial value is read from the
-        environment variable ``SKINIT_KERNEL``.  None leaves it unchanged.
+        faster (at most 3000 weights and biases), else numpy.  The initial
+        value is read from the environment variable ``SKINIT_KERNEL``.  None
+        leaves it unchanged.
 
     See Also
     --------
