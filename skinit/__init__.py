@@ -1,5 +1,6 @@
 """skinit: weight initialization as a searchable scikit-learn hyperparameter."""
 
+from skinit._config import config_context, get_config, set_config
 from skinit._mlp import InitMLPClassifier, InitMLPRegressor
 from skinit._search import InitRandomizedSearchCV, InitSearchCV
 
@@ -11,4 +12,7 @@ __all__ = [
     "InitRandomizedSearchCV",
     "InitSearchCV",
     "__version__",
+    "config_context",
+    "get_config",
+    "set_config",
 ]

@@ -19,6 +19,7 @@ replaces :class:`NumpyKernel` here, behind the same two methods:
 
 import numpy as np
 
+from skinit._config import get_config, numba_available
 from skinit._engine import StackedParameters, Workspace, loss_and_gradient
 
 
@@ -123,5 +124,19 @@ class BatchBuffers:
 
 
 def select_kernel(architecture, config, data):
-    """The kernel that trains this stack."""
-    return NumpyKernel()
+    """The kernel that trains this stack, as ``skinit.get_config()['kernel']``
+    asks: numba's where it applies (with 'auto': when numba is installed and
+    the network is small enough for it to be the faster), else numpy's."""
+    choice = get_config()["kernel"]
+    if choice == "numpy" or (choice == "auto" and not numba_available()):
+        return NumpyKernel()
+    # Imported on first use: numba's import and the load of the cached
+    # machine code take ~0.3 s, once per process.
+    from skinit._numba_kernel import NumbaKernel
+
+    kernel = NumbaKernel()
+    if not kernel.supports(architecture, config, data):
+        return NumpyKernel()
+    if choice == "auto" and not kernel.pays_off(architecture):
+        return NumpyKernel()
+    return kernel

@@ -31,6 +31,7 @@ from sklearn.utils.validation import (
 )
 
 from skinit._activations_losses import accuracy_from_output, r2_from_output
+from skinit._config import config_context, dispatch_config
 from skinit._engine import (
     Architecture,
     StackedParameters,
@@ -175,7 +176,23 @@ class BaseInitMLP(BaseEstimator):
         self.init_intercepts_ = [intercept.copy() for intercept in self.intercepts_]
         self._training_state = None
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        config = dispatch_config()
+        if config is not None and not hasattr(self, "coefs_"):
+            # An unfitted estimator is pickled to be fitted elsewhere, such as
+            # a joblib worker of a search: it takes skinit's setting along, as
+            # scikit-learn's Parallel takes scikit-learn's.
+            state["_dispatch_config"] = config
+        return state
+
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        # The setting of the process that pickled this estimator, if any,
+        # applies to its next fit only.
+        with config_context(**self.__dict__.pop("_dispatch_config", {})):
+            return self._fit_here(X, y, sample_weight, incremental)
+
+    def _fit_here(self, X, y, sample_weight, incremental):
         plan = self._plan_fit(X, y, sample_weight, incremental)
         if plan.config is None:
             params, self.loss_, self.n_iter_ = fit_lbfgs(

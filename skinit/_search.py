@@ -19,6 +19,7 @@ from sklearn.utils.metadata_routing import get_routing_for_object, process_routi
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples
 
+from skinit._config import with_config
 from skinit._mlp import BaseInitMLP
 from skinit._optimizers import SOLVERS
 from skinit._pretrained import (
@@ -327,7 +328,9 @@ class _FusedFits:
             network = fit.network
             if not _stackable(network):
                 alone.append(
-                    delayed(_train_alone)(fit.key, network, X_train, y_train, weight)
+                    delayed(with_config(_train_alone))(
+                        fit.key, network, X_train, y_train, weight
+                    )
                 )
                 continue
             try:
@@ -348,7 +351,7 @@ class _FusedFits:
                 chunk_fits, plans = zip(*members[chunk])
                 networks = [fit.network for fit in chunk_fits]
                 stack_tasks.append(
-                    delayed(_train_stack)(
+                    delayed(with_config(_train_stack))(
                         [fit.key for fit in chunk_fits],
                         networks,
                         list(plans),

@@ -109,6 +109,7 @@ def test_multioutput_check():
         )
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 def test_poisson_adam_scores_as_scikit_learn_on_the_check_data():
     from sklearn.utils.estimator_checks import (
         _enforce_estimator_tags_y,
@@ -171,6 +172,7 @@ def test_r2_from_output_is_nan_for_a_non_finite_output():
 
 
 # --------------------------------------------------------------- equivalence
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize("dataset", DATASETS)
 @pytest.mark.parametrize("config", CONFIGS)
 def test_fit_equals_scikit_learn(dataset, config):
@@ -180,6 +182,7 @@ def test_fit_equals_scikit_learn(dataset, config):
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize(
     "config", ["adam", "sgd-constant", "lbfgs", "adam-early-stopping"]
 )
@@ -194,6 +197,7 @@ def test_sample_weight_equals_scikit_learn(config, dataset):
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize("activation", ["identity", "logistic", "tanh"])
 def test_activations_equal_scikit_learn(activation):
     X, y = _two_outputs()
@@ -201,6 +205,7 @@ def test_activations_equal_scikit_learn(activation):
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 def test_gd_equals_full_batch_sgd():
     X, y = _friedman()
     common = dict(
@@ -220,6 +225,7 @@ def test_gd_equals_full_batch_sgd():
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])
 def test_warm_start_equals_scikit_learn(solver, loss):
@@ -241,6 +247,7 @@ def test_warm_start_equals_scikit_learn(solver, loss):
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_partial_fit_sequence_equals_scikit_learn(solver):
     X, y = _two_outputs()
@@ -255,6 +262,7 @@ def test_partial_fit_sequence_equals_scikit_learn(solver):
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 def test_partial_fit_after_fit_continues_like_scikit_learn():
     X, y = _counts()
     ours, theirs = _fit_pair(X, y, loss="poisson", solver="sgd", max_iter=5)
@@ -263,6 +271,7 @@ def test_partial_fit_after_fit_continues_like_scikit_learn():
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_sparse_input_equals_scikit_learn(solver):
     X, y = _friedman()
@@ -271,6 +280,7 @@ def test_sparse_input_equals_scikit_learn(solver):
     assert_same_model(ours, theirs, X)
 
 
+@pytest.mark.usefixtures("numpy_kernel")  # the drop-in promise
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_float32_equals_scikit_learn(solver):
     X, y = _friedman()
