@@ -46,8 +46,9 @@ training engine itself (:func:`skinit._engine.loss_and_gradient`).
 
 Plots in scikit-learn's Display style, which need matplotlib
 (``pip install skinit[plot]``), are defined in ``skinit._plot`` and exported
-here: :class:`LayerStatisticsDisplay`, :class:`TrainingRecordDisplay` and
-:class:`LossCurveDisplay`.
+here: :class:`LayerStatisticsDisplay`, :class:`TrainingRecordDisplay`,
+:class:`LossCurveDisplay` and :class:`SearchLearningCurvesDisplay` (the
+learning curves a fused search recorded).
 """
 
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ __all__ = [
     "DiagnosticReport",
     "LayerStatisticsDisplay",
     "LossCurveDisplay",
+    "SearchLearningCurvesDisplay",
     "TrainingRecord",
     "TrainingRecordDisplay",
     "diagnose",
@@ -907,5 +909,6 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
 from skinit._plot import (  # noqa: E402
     LayerStatisticsDisplay,
     LossCurveDisplay,
+    SearchLearningCurvesDisplay,
     TrainingRecordDisplay,
 )

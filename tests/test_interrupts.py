@@ -100,3 +100,31 @@ def test_fused_search_stops_and_reports_nothing(n_jobs):
     )
     assert code == 0, err
     assert "RESULT interrupted []" in lines, lines[-3:]
+
+
+def test_fused_halving_stops_and_reports_nothing():
+    code, lines, err = interrupt_when_started(
+        """
+        from skinit import InitHalvingSearchCV, InitMLPClassifier
+        from skinit.datasets import load_circles
+
+        X, y, _, _ = load_circles()
+        search = InitHalvingSearchCV(
+            InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="adam",
+                              tol=0, n_iter_no_change=10**6,
+                              batch_size=50, random_state=0),
+            {"scale": [0.5, 1.0], "initializer": ["he_normal", "normal"]},
+            resource="max_iter", min_resources=10**5, max_resources=10**6,
+            cv=3, verbose=1)
+        try:
+            search.fit(X, y)
+        except KeyboardInterrupt:
+            fitted = [name for name in vars(search) if name.endswith("_")]
+            print("RESULT interrupted", fitted)
+        else:
+            print("RESULT completed")
+        """,
+        started="[InitHalvingSearchCV] stacking",
+    )
+    assert code == 0, err
+    assert "RESULT interrupted []" in lines, lines[-3:]
