@@ -597,7 +597,10 @@ class _FusedSearchMixin:
             if self.verbose > 0:
                 print(f"[{type(self).__name__}] not fused: {fit_parameters}")
             with interrupts_raise():
-                return super().fit(X, y, **params)
+                super().fit(X, y, **params)
+            # Its fits may have run in other processes, in any order.
+            self.loss_curves_ = self.validation_score_curves_ = None
+            return self
         sample_weight, groups = fit_parameters
         X, y = indexable(X, y)
         # Split once: a generator or an unseeded shuffling splitter must give
@@ -783,6 +786,14 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
         Seconds used for refitting the best model.
     multimetric_ : bool
         Whether or not the scorers compute several metrics.
+    loss_curves_ : list of list of ndarray or None
+        ``loss_curves_[i][j]``: the training loss at each iteration of the
+        candidate ``cv_results_['params'][i]`` on fold ``j``, as the fit
+        recorded it (None for a fit that recorded none: 'lbfgs', a failed
+        fit).  None when the search could not fuse (see Notes).
+    validation_score_curves_ : list of list of ndarray or None
+        Alike, the validation score at each iteration with early stopping,
+        else None.
     fused_fit_time_ : float
         Seconds spent training all candidate x fold fits.
     n_fused_fits_ : int
@@ -800,7 +811,10 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     them), each trained by one joblib task.  Solvers that cannot stack
     ('lbfgs'), ``warm_start``, ``record_every`` or ``verbose`` estimators
     train one by one, still in parallel.  With an integer ``random_state``
-    every fit is bit-identical to the fit GridSearchCV makes.
+    every fit is bit-identical to the fit GridSearchCV makes.  The search
+    cannot fuse (and runs as GridSearchCV) when the estimator is not an
+    skinit MLP or a pipeline ending in one, or when fit parameters other than
+    ``sample_weight`` and ``groups`` are given.
 
     Examples
     --------
@@ -878,6 +892,8 @@ class InitRandomizedSearchCV(_FusedSearchMixin, BaseSearchCV):
     best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_
         As in RandomizedSearchCV.
     refit_time_, multimetric_, fused_fit_time_, n_fused_fits_
+        As in :class:`InitSearchCV`.
+    loss_curves_, validation_score_curves_
         As in :class:`InitSearchCV`.
 
     See Also
