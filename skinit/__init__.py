@@ -1,7 +1,7 @@
 """skinit: weight initialization as a searchable scikit-learn hyperparameter."""
 
 from skinit._halving import InitHalvingRandomSearchCV, InitHalvingSearchCV
-from skinit._mlp import InitMLPClassifier
+from skinit._mlp import InitMLPClassifier, InitMLPRegressor
 from skinit._search import InitRandomizedSearchCV, InitSearchCV
 
 __version__ = "0.1.0.dev0"
@@ -10,6 +10,7 @@ __all__ = [
     "InitHalvingRandomSearchCV",
     "InitHalvingSearchCV",
     "InitMLPClassifier",
+    "InitMLPRegressor",
     "InitRandomizedSearchCV",
     "InitSearchCV",
     "__version__",

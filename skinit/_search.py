@@ -18,6 +18,7 @@ from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metadata_routing import get_routing_for_object, process_routing
 from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _num_samples
 
 from skinit._mlp import BaseInitMLP
 from skinit._optimizers import SOLVERS
@@ -40,6 +41,11 @@ __all__ = ["InitRandomizedSearchCV", "InitSearchCV"]
 MAX_CHUNK = 24
 # ... and a chunk's buffers stay below this many bytes.
 CHUNK_MEMORY = 256 * 2**20
+# Below this many steps per fit the fits train one by one, as GridSearchCV
+# trains them: on the course network (16 candidates x 5 folds) the fused
+# search's planning and hand-over cost ~7 % more than its stacking saved at 1
+# step, and broke even at 3 (loaded machine, medians of 4 interleaved runs).
+MIN_STACKED_STEPS = 4
 # The fits of a round (trained together, held until scored) take at most about
 # this many bytes: ~10 fits of a (512,) network on 100 features, which keeps
 # the peak memory within 1.5x of GridSearchCV's (benchmarks/bench_memory.py).
@@ -592,17 +598,15 @@ class _FusedSearchMixin:
             "validation_score_curves_",
         ):
             vars(self).pop(name, None)
+        self._candidate_list = self._candidates()
         fit_parameters = self._fit_parameters(params)
         if isinstance(fit_parameters, str):
-            if self.verbose > 0:
-                print(f"[{type(self).__name__}] not fused: {fit_parameters}")
-            with interrupts_raise():
-                super().fit(X, y, **params)
-            # Its fits may have run in other processes, in any order.
-            self.loss_curves_ = self.validation_score_curves_ = None
-            return self
+            return self._unfused_fit(fit_parameters, X, y, **params)
         sample_weight, groups = fit_parameters
         X, y = indexable(X, y)
+        too_short = self._too_short_to_stack(_num_samples(X))
+        if too_short:
+            return self._unfused_fit(too_short, X, y, **params)
         # Split once: a generator or an unseeded shuffling splitter must give
         # the fits trained here and the search the same folds.
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -646,6 +650,16 @@ class _FusedSearchMixin:
             )
         return self
 
+    def _unfused_fit(self, reason, X, y, **params):
+        """scikit-learn's search as it is, for ``reason``."""
+        if self.verbose > 0:
+            print(f"[{type(self).__name__}] not fused: {reason}")
+        with interrupts_raise():
+            super().fit(X, y, **params)
+        # Its fits may have run in other processes, in any order.
+        self.loss_curves_ = self.validation_score_curves_ = None
+        return self
+
     def _continues_training(self):
         """Whether the fits of one candidate at several ``max_iter`` continue
         one another (successive halving over ``max_iter``)."""
@@ -681,7 +695,34 @@ class _FusedSearchMixin:
 
     def _search(self, evaluate_candidates, callback_ctx):
         """The search's ``_run_search``, with ``evaluate_candidates`` fused."""
-        evaluate_candidates(self._candidates())
+        evaluate_candidates(self._candidate_list)
+
+    def _candidates(self):
+        """The candidates, drawn once per fit; None where scikit-learn's
+        search draws them as it goes (successive halving)."""
+        return None
+
+    def _too_short_to_stack(self, n_samples):
+        """The reason not to stack when no fit takes ``MIN_STACKED_STEPS``
+        steps (its planning and hand-over would cost more than stacking
+        saves), else None.  A halving search, whose candidates are drawn as
+        it goes and whose budgets grow, always stacks."""
+        steps = []
+        for candidate in self._candidate_list or ():
+            mlp = _last_step(clone(self.estimator).set_params(**candidate))
+            if mlp is None or mlp.solver not in SOLVERS:
+                return None
+            if SOLVERS[mlp.solver].full_batch:
+                steps.append(mlp.max_iter)
+            else:
+                batch = 200 if mlp.batch_size == "auto" else mlp.batch_size
+                steps.append(mlp.max_iter * -(-n_samples // max(1, batch)))
+        if steps and max(steps) < MIN_STACKED_STEPS:
+            return (
+                f"at most {max(steps)} training steps per fit, too few for "
+                "stacking to pay off"
+            )
+        return None
 
     def _fit_parameters(self, params):
         """``(sample_weight, groups)`` of the MLP's fits and the splitter, or
@@ -727,7 +768,8 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     """Exhaustive search over a grid, training all candidates x folds at once.
 
     A drop-in for :class:`~sklearn.model_selection.GridSearchCV` when the
-    estimator is an :class:`~skinit.InitMLPClassifier` (or a
+    estimator is an :class:`~skinit.InitMLPClassifier` or an
+    :class:`~skinit.InitMLPRegressor` (or a
     :class:`~sklearn.pipeline.Pipeline` ending in one).  Fits that share the
     network's shape and algorithm -- the same ``hidden_layer_sizes``,
     ``activation``, ``solver``, ``batch_size``, ``shuffle``,
@@ -741,8 +783,9 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     Parameters
     ----------
     estimator : estimator object
-        An InitMLPClassifier or a Pipeline whose last step is one; any other
-        estimator is searched exactly as GridSearchCV would.
+        An InitMLPClassifier or InitMLPRegressor, or a Pipeline whose last
+        step is one; any other estimator is searched exactly as GridSearchCV
+        would.
     param_grid : dict or list of dictionaries
         Parameter names mapped to lists of values, as in GridSearchCV.
     scoring : str, callable, list, tuple or dict, default=None
@@ -875,7 +918,8 @@ class InitRandomizedSearchCV(_FusedSearchMixin, BaseSearchCV):
     Parameters
     ----------
     estimator : estimator object
-        An InitMLPClassifier or a Pipeline whose last step is one.
+        An InitMLPClassifier or InitMLPRegressor, or a Pipeline whose last
+        step is one.
     param_distributions : dict or list of dicts
         Parameter names mapped to distributions or lists to sample from.
     n_iter : int, default=10

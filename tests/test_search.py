@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import loguniform
 from sklearn.base import clone
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, make_friedman1
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning
 from sklearn.linear_model import LogisticRegression
@@ -22,11 +22,18 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skinit._search as skinit_search
-from skinit import InitMLPClassifier, InitRandomizedSearchCV, InitSearchCV
+from skinit import (
+    InitMLPClassifier,
+    InitMLPRegressor,
+    InitRandomizedSearchCV,
+    InitSearchCV,
+)
 from skinit.datasets import load_circles
 
 X_CIRCLES, Y_CIRCLES, _, _ = load_circles()
 X_CIRCLES, Y_CIRCLES = X_CIRCLES[:150], Y_CIRCLES[:150]
+X_FRIEDMAN, Y_FRIEDMAN = make_friedman1(n_samples=150, n_features=6, random_state=0)
+Y_COUNTS = np.random.RandomState(0).poisson(Y_FRIEDMAN / 5).astype(float)
 
 
 def _quiet(function, *args, **kwargs):
@@ -170,6 +177,82 @@ def test_cv_results_equal_grid_search(estimator, grid):
         assert_array_equal(a, b)
 
 
+REGRESSOR = InitMLPRegressor(
+    hidden_layer_sizes=(10, 5),
+    solver="gd",
+    learning_rate_init=0.01,
+    max_iter=150,
+    random_state=3,
+)
+
+
+@pytest.mark.parametrize(
+    "estimator, grid, y, fit_params",
+    [
+        (
+            make_pipeline(StandardScaler(), REGRESSOR),
+            {
+                "initmlpregressor__initializer": ["normal", "he_normal"],
+                "initmlpregressor__scale": [0.1, 1.0, 3.0],
+            },
+            Y_FRIEDMAN,
+            {},
+        ),
+        # Poisson, early stopping on R^2 and mini-batches, with sample weights.
+        (
+            make_pipeline(
+                StandardScaler(),
+                InitMLPRegressor(
+                    loss="poisson",
+                    hidden_layer_sizes=(8,),
+                    solver="adam",
+                    learning_rate_init=0.01,
+                    early_stopping=True,
+                    n_iter_no_change=3,
+                    max_iter=60,
+                    random_state=2,
+                ),
+            ),
+            {"initmlpregressor__initializer": ["he_normal", "glorot_uniform"]},
+            Y_COUNTS,
+            {"initmlpregressor__sample_weight": np.linspace(0.5, 2.0, 150)},
+        ),
+        # two outputs, several scorers, lbfgs fits alone in the same search
+        (
+            make_pipeline(StandardScaler(), REGRESSOR),
+            [
+                {"initmlpregressor__scale": [0.5, 2.0]},
+                {
+                    "initmlpregressor__solver": ["lbfgs"],
+                    "initmlpregressor__max_iter": [15],
+                },
+            ],
+            np.column_stack([Y_FRIEDMAN, Y_COUNTS]),
+            {},
+        ),
+    ],
+    ids=["gd-scale", "poisson-early-stopping-weighted", "multi-output-lbfgs"],
+)
+def test_regressor_cv_results_equal_grid_search(estimator, grid, y, fit_params):
+    fused, reference = _search_pair(
+        estimator,
+        grid,
+        X_FRIEDMAN,
+        y,
+        fit_params=fit_params,
+        cv=3,
+        scoring=["r2", "neg_mean_squared_error"],
+        refit="r2",
+        return_train_score=True,
+    )
+    assert_same_search(fused, reference)
+    assert fused.n_fused_fits_ > 0
+    assert_array_equal(
+        fused.best_estimator_.predict(X_FRIEDMAN),
+        reference.best_estimator_.predict(X_FRIEDMAN),
+    )
+
+
 def test_sample_weight_and_string_labels():
     labels = np.where(Y_CIRCLES == 1, "inner", "outer")
     weight = np.random.RandomState(0).uniform(0.5, 2.0, len(labels))
@@ -239,20 +322,29 @@ def test_parallel_jobs_give_the_same_results():
     assert_same_search(two, one)
 
 
-def test_randomized_search_equals_scikit_learn():
+@pytest.mark.parametrize(
+    "estimator, X, y",
+    [(GD, X_CIRCLES, Y_CIRCLES), (REGRESSOR, X_FRIEDMAN, Y_FRIEDMAN)],
+    ids=["classifier", "regressor"],
+)
+def test_randomized_search_equals_scikit_learn(estimator, X, y):
     distributions = {
         "initializer": ["he_normal", "glorot_uniform"],
         "scale": loguniform(0.05, 5.0),
     }
     fused = _quiet(
-        InitRandomizedSearchCV(GD, distributions, n_iter=5, cv=3, random_state=0).fit,
-        X_CIRCLES,
-        Y_CIRCLES,
+        InitRandomizedSearchCV(
+            estimator, distributions, n_iter=5, cv=3, random_state=0
+        ).fit,
+        X,
+        y,
     )
     reference = _quiet(
-        RandomizedSearchCV(GD, distributions, n_iter=5, cv=3, random_state=0).fit,
-        X_CIRCLES,
-        Y_CIRCLES,
+        RandomizedSearchCV(
+            estimator, distributions, n_iter=5, cv=3, random_state=0
+        ).fit,
+        X,
+        y,
     )
     assert_same_search(fused, reference)
 
@@ -434,3 +526,19 @@ def test_fuses_with_metadata_routing_of_sample_weight_and_groups(capsys):
     assert "not fused: metadata routed to the step 'standardscaler'" in (
         capsys.readouterr().out
     )
+
+
+def test_fits_too_short_to_stack_train_as_grid_search_trains_them(capsys):
+    one_step = clone(GD).set_params(max_iter=1)
+    grid = {"scale": [0.5, 1.0]}
+    fused = _quiet(InitSearchCV(one_step, grid, cv=2, verbose=1).fit,
+                   X_CIRCLES, Y_CIRCLES)
+    reference = _quiet(GridSearchCV(one_step, grid, cv=2).fit, X_CIRCLES, Y_CIRCLES)
+    assert_same_search(fused, reference)
+    assert not hasattr(fused, "n_fused_fits_")
+    assert "not fused: at most 1 training steps per fit" in capsys.readouterr().out
+    # Mini-batches count: 2 epochs of 50-sample batches are enough steps to stack.
+    sgd = InitMLPClassifier(hidden_layer_sizes=(4,), solver="sgd", batch_size=50,
+                            max_iter=2, random_state=0)
+    search = _quiet(InitSearchCV(sgd, grid, cv=2).fit, X_CIRCLES, Y_CIRCLES)
+    assert search.n_fused_fits_ == 4
