@@ -33,6 +33,10 @@ import warnings
 
 import numpy as np
 import sklearn
+
+# The seed study's grid and network, as bench_search.py times them (this
+# script's folder is on the path when it runs).
+from bench_search import GRID, _common
 from sklearn.datasets import make_circles
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -41,47 +45,31 @@ from sklearn.model_selection import HalvingGridSearchCV
 from skinit import InitHalvingSearchCV, InitMLPClassifier, InitSearchCV
 from skinit.datasets import load_circles
 
-GRID = {
-    "initializer": ["normal", "he_normal", "glorot_uniform", "lecun_normal"],
-    "scale": [0.01, 0.03, 0.1, 0.3, 1, 3, 10],
-}
 CV = 5
 FACTOR = 3
 
 
 def _estimator(steps):
-    return InitMLPClassifier(
-        hidden_layer_sizes=(10, 5),
-        solver="gd",
-        learning_rate_init=0.01,
-        max_iter=steps,
-        alpha=0.0,
-        tol=0.0,
-        n_iter_no_change=steps,
-        random_state=3,
-    )
+    return InitMLPClassifier(solver="gd", **_common(steps))
+
+
+def _halving(search_class, X, y, steps):
+    return search_class(
+        _estimator(steps),
+        GRID,
+        resource="max_iter",
+        max_resources=steps,
+        factor=FACTOR,
+        cv=CV,
+    ).fit(X, y)
 
 
 def run_fused_halving(X, y, steps):
-    return InitHalvingSearchCV(
-        _estimator(steps),
-        GRID,
-        resource="max_iter",
-        max_resources=steps,
-        factor=FACTOR,
-        cv=CV,
-    ).fit(X, y)
+    return _halving(InitHalvingSearchCV, X, y, steps)
 
 
 def run_sklearn_halving(X, y, steps):
-    return HalvingGridSearchCV(
-        _estimator(steps),
-        GRID,
-        resource="max_iter",
-        max_resources=steps,
-        factor=FACTOR,
-        cv=CV,
-    ).fit(X, y)
+    return _halving(HalvingGridSearchCV, X, y, steps)
 
 
 def run_full(X, y, steps):

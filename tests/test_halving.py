@@ -57,6 +57,20 @@ def _halving_pair(estimator, grid, **search_params):
     return fused, reference
 
 
+def _fused_halving(estimator, grid):
+    """InitHalvingSearchCV over ``max_iter``: rungs of 10, 20 and 40."""
+    search = InitHalvingSearchCV(
+        estimator,
+        grid,
+        resource="max_iter",
+        min_resources=10,
+        max_resources=40,
+        factor=2,
+        cv=3,
+    )
+    return _quiet(search.fit, X_CIRCLES, Y_CIRCLES)
+
+
 SCALES = {"initializer": ["he_normal", "normal"], "scale": [0.1, 1.0, 3.0]}
 
 
@@ -145,19 +159,7 @@ def _record_training(monkeypatch):
 def test_survivors_continue_instead_of_starting_over(monkeypatch):
     """Each rung's training starts where the previous rung's budget ended."""
     calls = _record_training(monkeypatch)
-    search = _quiet(
-        InitHalvingSearchCV(
-            clone(GD).set_params(tol=0),
-            SCALES,
-            resource="max_iter",
-            min_resources=10,
-            max_resources=40,
-            factor=2,
-            cv=3,
-        ).fit,
-        X_CIRCLES,
-        Y_CIRCLES,
-    )
+    search = _fused_halving(clone(GD).set_params(tol=0), SCALES)
     assert search.n_resources_ == [10, 20, 40]
     starts = sorted({int(n) for before, _ in calls for n in before})
     ends = sorted({int(n) for _, after in calls for n in after})
@@ -255,19 +257,7 @@ def _assert_curves(search, X, y, cv, rows):
 
 def test_halving_keeps_each_fits_learning_curves():
     estimator = clone(GD).set_params(early_stopping=True, n_iter_no_change=50)
-    search = _quiet(
-        InitHalvingSearchCV(
-            estimator,
-            {"scale": [0.1, 0.3, 1.0, 3.0]},
-            resource="max_iter",
-            min_resources=10,
-            max_resources=40,
-            factor=2,
-            cv=3,
-        ).fit,
-        X_CIRCLES,
-        Y_CIRCLES,
-    )
+    search = _fused_halving(estimator, {"scale": [0.1, 0.3, 1.0, 3.0]})
     cv = StratifiedKFold(3)
     # The best candidate's last rung (continued twice) and a first-rung row.
     _assert_curves(search, X_CIRCLES, Y_CIRCLES, cv, [search.best_index_, 0])
