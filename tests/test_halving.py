@@ -1,6 +1,12 @@
 """Fused successive halving equals scikit-learn's, survivors continuing their
 training; every fused search keeps each fit's learning curves."""
 
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -212,6 +218,23 @@ def test_other_resources_behave_as_scikit_learn():
     )
     assert_same_halving(fused, reference)
     assert fused.n_fused_fits_ == 3 * sum(fused.n_candidates_)
+
+
+def test_public_without_the_experimental_flag_and_with_its_signatures():
+    code = (
+        "import skinit, sklearn.model_selection as selection; "
+        "skinit.InitHalvingSearchCV, skinit.InitHalvingRandomSearchCV; "
+        "assert 'HalvingGridSearchCV' not in vars(selection)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=root)
+    for ours, theirs in [
+        (InitHalvingSearchCV, HalvingGridSearchCV),
+        (InitHalvingRandomSearchCV, HalvingRandomSearchCV),
+    ]:
+        # As text: the default error_score, NaN, equals nothing.
+        assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
 
 
 def test_halving_input_errors_as_scikit_learn():
