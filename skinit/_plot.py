@@ -19,7 +19,12 @@ from skinit._diagnostics import (
     diagnose,
 )
 
-__all__ = ["LayerStatisticsDisplay", "LossCurveDisplay", "TrainingRecordDisplay"]
+__all__ = [
+    "LayerStatisticsDisplay",
+    "LossCurveDisplay",
+    "SearchLearningCurvesDisplay",
+    "TrainingRecordDisplay",
+]
 
 
 def _check_matplotlib_support(caller_name):
@@ -613,3 +618,238 @@ class LossCurveDisplay(_Display):
         display : LossCurveDisplay
         """
         return cls._from_estimators(estimators, _loss_curve, names, ax, kwargs)
+
+
+def _fold_band(curves, band):
+    """Mean over folds of curves of different lengths, and a band around it.
+
+    The curves are padded with NaN to the longest; at each iteration the mean
+    (and the band: min-max, or mean +- std) is taken over the folds that
+    reached it.  Computed without ``nanmean``, which warns at an iteration no
+    fold reached with a finite value.
+    """
+    length = max(len(curve) for curve in curves)
+    padded = np.full((len(curves), length), np.nan)
+    for row, curve in zip(padded, curves):
+        row[: len(curve)] = curve
+    present = ~np.isnan(padded)
+    counts = present.sum(axis=0)
+    mean = np.divide(
+        np.where(present, padded, 0.0).sum(axis=0),
+        counts,
+        out=np.full(length, np.nan),
+        where=counts > 0,
+    )
+    if band == "minmax":
+        return mean, np.fmin.reduce(padded, axis=0), np.fmax.reduce(padded, axis=0)
+    squares = np.where(present, (padded - mean) ** 2, 0.0).sum(axis=0)
+    std = np.sqrt(
+        np.divide(squares, counts, out=np.full(length, np.nan), where=counts > 0)
+    )
+    return mean, mean - std, mean + std
+
+
+def _candidate_rows(search):
+    """The rows of ``cv_results_`` to plot: all of them, or for a halving
+    search each candidate's last rung (its curves extend the earlier ones)."""
+    params = search.cv_results_["params"]
+    resource = getattr(search, "resource", None)
+    if "iter" not in search.cv_results_ or resource is None:
+        return list(range(len(params)))
+    last = {}
+    for row, candidate in enumerate(params):
+        key = repr(sorted((k, repr(v)) for k, v in candidate.items() if k != resource))
+        last[key] = row
+    return sorted(last.values())
+
+
+def _candidate_name(params, resource=None):
+    """``'initializer=he_normal, scale=0.1'`` (the resource left out)."""
+    return ", ".join(
+        f"{name.rsplit('__', 1)[-1]}={value:g}"
+        if isinstance(value, float)
+        else f"{name.rsplit('__', 1)[-1]}={value}"
+        for name, value in params.items()
+        if name != resource
+    )
+
+
+class SearchLearningCurvesDisplay(_Display):
+    """Learning curves of a search's candidates: mean over folds, with a band.
+
+    One line per candidate, the mean over its cross-validation folds of the
+    training loss (or of the validation score, with early stopping) at each
+    iteration, with a shaded band (min-max or +- one standard deviation over
+    the folds).  Folds that stopped early are left out where they have no
+    value.  The best candidate is drawn thicker.
+
+    Parameters
+    ----------
+    curves : list of list of array-like
+        For each candidate, the curve of each of its folds.
+    names : list of str, default=None
+        The legend labels; by default ``candidate i``.
+    best : int, default=None
+        Position in ``curves`` of the candidate to highlight.
+    ylabel : str, default="training loss"
+        Label of the y-axis.
+
+    Attributes
+    ----------
+    lines_ : ndarray of matplotlib Line2D of shape (n_candidates,)
+        The mean curve of each candidate.
+    bands_ : ndarray of matplotlib PolyCollection of shape (n_candidates,)
+        The band of each candidate.
+    ax_ : matplotlib Axes
+        The Axes plotted on.
+    figure_ : matplotlib Figure
+        Its figure.
+
+    See Also
+    --------
+    LossCurveDisplay : Loss curves of fitted estimators.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skinit import InitHalvingSearchCV, InitMLPClassifier
+    >>> from skinit.datasets import load_circles
+    >>> from skinit.diagnostics import SearchLearningCurvesDisplay
+    >>> X, y, _, _ = load_circles()
+    >>> search = InitHalvingSearchCV(
+    ...     InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="gd", tol=0,
+    ...                       learning_rate_init=0.1, random_state=3),
+    ...     {"scale": [0.1, 1.0, 3.0]}, resource="max_iter",
+    ...     min_resources=50, max_resources=200, factor=2, cv=3).fit(X, y)
+    >>> display = SearchLearningCurvesDisplay.from_search(search)
+    >>> [line.get_label() for line in display.lines_]
+    ['scale=0.1', 'scale=1', 'scale=3 (best)']
+    >>> [len(line.get_xdata()) for line in display.lines_]
+    [50, 100, 100]
+    """
+
+    def __init__(self, curves, *, names=None, best=None, ylabel="training loss"):
+        self.curves = [
+            [np.asarray(curve, dtype=float) for curve in folds] for folds in curves
+        ]
+        if names is None:
+            names = [f"candidate {i}" for i in range(len(self.curves))]
+        self.names = _checked_names(names, len(self.curves))
+        self.best = best
+        self.ylabel = ylabel
+
+    def plot(self, ax=None, *, band="minmax", yscale="log", line_kw=None, band_kw=None):
+        """Plot each candidate's mean curve and band.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to plot; by default a new figure.
+        band : {"minmax", "std"}, default="minmax"
+            The band over the folds: their range, or the mean +- one standard
+            deviation.
+        yscale : str, default="log"
+            Scale of the y-axis.
+        line_kw : dict, default=None
+            Keyword arguments of ``Axes.plot``.
+        band_kw : dict, default=None
+            Keyword arguments of ``Axes.fill_between``.
+
+        Returns
+        -------
+        display : SearchLearningCurvesDisplay
+            The display, with ``lines_``, ``bands_``, ``ax_`` and ``figure_``.
+        """
+        _check_matplotlib_support(f"{type(self).__name__}.plot")
+        _check_statistic(band, ("minmax", "std"), kind="band")
+        axes = _axes(ax, 1, panel_size=(6, 4))
+        axis = axes[0]
+        lines = np.empty(len(self.curves), dtype=object)
+        bands = np.empty(len(self.curves), dtype=object)
+        for k, (folds, name) in enumerate(zip(self.curves, self.names)):
+            mean, low, high = _fold_band(folds, band)
+            iterations = np.arange(1, len(mean) + 1)
+            best = k == self.best
+            style = {"linewidth": 2.5, "zorder": 3} if best else {"linewidth": 1.2}
+            (lines[k],) = axis.plot(
+                iterations,
+                mean,
+                label=f"{name} (best)" if best else name,
+                **{**style, **(line_kw or {})},
+            )
+            bands[k] = axis.fill_between(
+                iterations,
+                low,
+                high,
+                color=lines[k].get_color(),
+                **{"alpha": 0.25 if best else 0.12, "linewidth": 0, **(band_kw or {})},
+            )
+        axis.set(yscale=yscale, xlabel="iteration", ylabel=self.ylabel)
+        axis.legend(fontsize="small")
+        self.bands_ = bands
+        return self._plotted(lines, axes)
+
+    @classmethod
+    def from_search(
+        cls, search, *, curve="loss", candidates=None, names=None, ax=None, **kwargs
+    ):
+        """Plot the learning curves a fitted fused search recorded.
+
+        Parameters
+        ----------
+        search : InitSearchCV, InitRandomizedSearchCV, InitHalvingSearchCV or \
+InitHalvingRandomSearchCV
+            A fitted fused search (its ``loss_curves_`` and
+            ``validation_score_curves_``).
+        curve : {"loss", "validation_score"}, default="loss"
+            The training loss, or the validation score (early stopping).
+        candidates : array-like of int, default=None
+            Rows of ``cv_results_`` to plot; by default all of them, or for
+            a halving search each candidate's last rung.  Rows without curves
+            (L-BFGS fits, failed fits) are left out.
+        names : list of str, default=None
+            Legend labels, one per plotted row; by default the parameters.
+        ax : matplotlib Axes, default=None
+            Where to plot; by default a new figure.
+        **kwargs : dict
+            Keyword arguments of :meth:`plot` (``band``, ``yscale``,
+            ``line_kw``, ``band_kw``).
+
+        Returns
+        -------
+        display : SearchLearningCurvesDisplay
+        """
+        _check_matplotlib_support(f"{cls.__name__}.from_search")
+        _check_statistic(curve, ("loss", "validation_score"), kind="curve")
+        all_curves = _fitted_attribute(
+            search, f"{curve}_curves_", "a fused search's fit (InitSearchCV, ...)"
+        )
+        if all_curves is None:
+            raise ValueError(f"{type(search).__name__} recorded no learning curves.")
+        rows = _candidate_rows(search) if candidates is None else list(candidates)
+        rows = [row for row in rows if any(c is not None for c in all_curves[row])]
+        if not rows:
+            raise ValueError(
+                f"No {curve} curves to plot: "
+                + (
+                    "fit with early_stopping=True."
+                    if curve == "validation_score"
+                    else "fit with a stochastic solver ('gd', 'sgd' or 'adam')."
+                )
+            )
+        names = _checked_names(names, len(rows))
+        if names is None:
+            params = search.cv_results_["params"]
+            resource = getattr(search, "resource", None)
+            names = [_candidate_name(params[row], resource) for row in rows]
+        best = getattr(search, "best_index_", None)
+        display = cls(
+            [[c for c in all_curves[row] if c is not None] for row in rows],
+            names=names,
+            best=rows.index(best) if best in rows else None,
+            ylabel="training loss" if curve == "loss" else "validation score",
+        )
+        if curve == "validation_score":
+            kwargs.setdefault("yscale", "linear")
+        return display.plot(ax=ax, **kwargs)

@@ -43,8 +43,8 @@ def take_pretrained(estimator, X, y, sample_weight):
     try:
         key = fit_key(estimator, data_digest(X, y, sample_weight))
     except Exception:  # unhashable (a lambda parameter): never pretrained
-        return False
-    fitted = table.take(key)
+        key = None
+    fitted = table.take(key, estimator)
     if fitted is None:
         return False
     if isinstance(fitted, BaseException):
@@ -55,7 +55,8 @@ def take_pretrained(estimator, X, y, sample_weight):
 
 class pretrained_fits:
     """Context manager making ``table`` visible to fit: an object whose
-    ``take(key)`` gives the fitted estimator (or error) of a key, or None."""
+    ``take(key, estimator)`` gives the fitted estimator (or error) of a key
+    (None: unhashable), or None; ``estimator`` is the fit asking."""
 
     def __init__(self, table):
         self.table = table

@@ -2,6 +2,7 @@
 
 import time
 from collections import defaultdict
+from dataclasses import replace
 from numbers import Integral
 
 import joblib
@@ -99,8 +100,9 @@ def _group_key(plan):
     )
 
 
-def _train_stack(keys, estimators, plans, on_epoch=None):
-    """Train planned fits as one stack; -> list of (key, fitted or error).
+def _train_stack(keys, estimators, plans, on_epoch=None, keep_results=False):
+    """Train planned fits as one stack; -> list of (key, fitted or error,
+    the network's ``TrainingResult`` if ``keep_results`` else None).
 
     Should the stack fail as a whole (say, out of memory), it returns nothing:
     scikit-learn's search then trains those fits one by one, as usual.
@@ -124,26 +126,31 @@ def _train_stack(keys, estimators, plans, on_epoch=None):
     results = []
     for k, (key, estimator) in enumerate(zip(keys, estimators)):
         network = take(result, [k])
-        try:
-            estimator._complete_fit(
-                network.fitted_params(estimator.early_stopping), network.state
-            )
-        except ValueError as error:  # diverged: the search records its error
-            results.append((key, error))
-        else:
-            results.append((key, estimator))
+        fitted = _completed(estimator, network)
+        results.append((key, fitted, network if keep_results else None))
     return results
 
 
+def _completed(estimator, network):
+    """``estimator`` fitted with a network's ``TrainingResult`` (K = 1), or
+    the error the search must record (a diverged network)."""
+    try:
+        return estimator._complete_fit(
+            network.fitted_params(estimator.early_stopping), network.state
+        )
+    except ValueError as error:
+        return error
+
+
 def _train_alone(key, estimator, X, y, sample_weight):
-    """An ordinary fit, for what cannot stack; -> [(key, fitted or error)]."""
+    """An ordinary fit, for what cannot stack; -> [(key, fitted or error, None)]."""
     try:
         # No table: in-process, this fit must train, not look itself up.
         with pretrained_fits(None), interrupts_raise():
             estimator.fit(X, y, sample_weight=sample_weight)
     except Exception as error:
-        return [(key, error)]
-    return [(key, estimator)]
+        return [(key, error, None)]
+    return [(key, estimator, None)]
 
 
 def _chunks(n_networks, per_network_bytes, n_workers):
@@ -169,36 +176,120 @@ def _fit_bytes(mlp, n_features, n_samples):
     return 8 * (12 * n_params + n_samples * (n_features + 1))
 
 
+def _lineage(network, digest):
+    """What a fit shares with the same fit at another iteration budget: its
+    key without ``max_iter``."""
+    params = network.get_params(deep=False)
+    del params["max_iter"]
+    return joblib.hash((type(network).__qualname__, params, digest))
+
+
+def _stopped_on_its_own(network, n_iter_no_change):
+    """Whether a trained network (K = 1) converged or plateaued rather than
+    ran out of iterations: its no-improvement count then stays above
+    ``n_iter_no_change``, while the stopping rule keeps it at or below that
+    for a network that trains on."""
+    return network.state.no_improvement_count[0] > n_iter_no_change
+
+
 class _PlannedFit:
     """A fit of the search before training: its key, its estimator (a clone
-    of the MLP with the candidate's parameters) and where its data come from."""
+    of the MLP with the candidate's parameters), where its data come from and,
+    when its training may continue at a larger budget, its lineage."""
 
-    def __init__(self, key, network, fold, inputs_key):
+    def __init__(self, key, network, fold, inputs_key, lineage=None):
         self.key, self.network = key, network
         self.fold, self.inputs_key = fold, inputs_key
+        self.lineage = lineage
         self.uses = 1
+
+
+class _FitCurves:
+    """The learning curves of a search's fits, in the order they are made.
+
+    scikit-learn's search makes its fits in this process, one after another,
+    candidate after candidate, each for every fold: each fit is noted when it
+    starts (``note``) and its curves are read when the next one starts (then
+    it has finished), so that no fitted estimator is held meanwhile.
+    """
+
+    def __init__(self):
+        self.curves, self.pending = [], None
+
+    def note(self, estimator):
+        self._read_pending()
+        self.pending = estimator
+
+    def _read_pending(self):
+        if self.pending is not None:
+            self.curves.append(_curves_of(self.pending))
+            self.pending = None
+
+    def collect(self, n_candidates, n_splits):
+        """The curves noted since the last call, as ``n_candidates`` lists of
+        ``n_splits`` entries (Nones if a fit failed before training)."""
+        self._read_pending()
+        curves, self.curves = self.curves, []
+        if len(curves) != n_candidates * n_splits:
+            curves = [(None, None)] * (n_candidates * n_splits)
+        return [curves[i : i + n_splits] for i in range(0, len(curves), n_splits)]
+
+
+def _curves_of(estimator):
+    """A fitted MLP's (loss curve, validation-score curve) as float arrays;
+    None for what it did not record."""
+    curves = getattr(estimator, "loss_curve_", None), getattr(
+        estimator, "validation_scores_", None
+    )
+    return tuple(None if curve is None else np.array(curve, float) for curve in curves)
 
 
 class _FusedFits:
     """The candidate x fold fits of a search, trained a round at a time.
 
-    scikit-learn's search asks for its fits in order, candidate after
-    candidate, each for every fold.  The fits are cut, in that order, into
-    rounds of whole candidates whose trained networks fit in
-    ``ROUND_MEMORY``; a round is trained (its stackable fits in stacks, the
-    others alone, all through joblib) when the search first asks for one of
-    its fits, and each trained fit is dropped once handed over.  Memory thus
-    stays flat in the number of candidates.
+    scikit-learn's search evaluates candidates in one call of its
+    ``evaluate_candidates`` (grid, randomized) or one per rung (successive
+    halving), and in each asks for its fits in order, candidate after
+    candidate, each for every fold.  Before each call, ``plan`` cuts that
+    call's fits, in that order, into rounds of whole candidates whose trained
+    networks fit in ``ROUND_MEMORY``; a round is trained (its stackable fits
+    in stacks, the others alone, all through joblib) when the search first
+    asks for one of its fits, and each trained fit is dropped once handed
+    over.  Memory thus stays flat in the number of candidates.
+
+    With ``continues`` (successive halving over ``max_iter``), each stacked
+    fit also keeps its network's ``TrainingResult`` under its lineage (its
+    key without ``max_iter``).  A fit of the next rung with the same lineage
+    continues that network to its larger budget instead of starting over: a
+    network trained to ``r2`` iterations passes through exactly the state a
+    fit of budget ``r1`` ends in, so the continuation is the fit a new
+    training would make.  The results of a rung's fits are kept until the
+    next rung is planned, and only those of its candidates then.
     """
 
-    def __init__(self, search, X, y, sample_weight, splits, backend):
-        self.search, self.backend = search, backend
+    def __init__(self, search, X, y, sample_weight, groups, backend, *, continues):
+        self.search, self.backend, self.continues = search, backend, continues
+        self.X, self.y, self.sample_weight, self.groups = X, y, sample_weight, groups
         self.n_workers = effective_n_jobs(search.n_jobs)
+        self.trained, self.rounds, self.round_of = {}, [], {}
+        self.next_round = self.n_fits = self.n_trained = 0
+        # Lineage -> TrainingResult of the rung being trained / the last one.
+        self.continued, self.latest = {}, {}
+        self.n_stacked, self.training_time = 0, 0.0
+        self.curves = _FitCurves()
+        self.recording = False
+        self.sink = progress_sink()
+        self.reporter = None
+
+    def plan(self, candidates, splits):
+        """Plan the fits of one ``evaluate_candidates`` call."""
         self.folds = [
             (
-                _safe_indexing(X, train),
-                _safe_indexing(y, train),
-                None if sample_weight is None else _safe_indexing(sample_weight, train),
+                _safe_indexing(self.X, train),
+                _safe_indexing(self.y, train),
+                None
+                if self.sample_weight is None
+                else _safe_indexing(self.sample_weight, train),
             )
             for train, _ in splits
         ]
@@ -206,18 +297,28 @@ class _FusedFits:
         # is made and hashed once, whatever the number of candidates.
         self.inputs = {}
         self.trained = {}
-        self.n_stacked, self.training_time = 0, 0.0
-        self.rounds = self._plan_rounds(search._candidate_list)
+        self.rounds = self._plan_rounds(candidates)
         self.round_of = {
             fit.key: index for index, fits in enumerate(self.rounds) for fit in fits
         }
+        lineages = {fit.lineage for fits in self.rounds for fit in fits}
+        self.continued = {
+            lineage: network
+            for lineage, network in self.latest.items()
+            if lineage in lineages
+        }
+        self.latest = {}
         self.next_round = 0
         self.n_fits = sum(len(fits) for fits in self.rounds)
         self.n_trained = 0
-        self.sink = progress_sink()
-        self.reporter = (
-            ProgressReporter(self.n_fits, unit="fits") if search.verbose > 0 else None
-        )
+        self.close_reporter()
+        if self.search.verbose > 0:
+            self.reporter = ProgressReporter(self.n_fits, unit="fits")
+
+    def close_reporter(self):
+        if self.reporter is not None:
+            self.reporter.close()
+            self.reporter = None
 
     def report(self, done):
         """Progress: ``done`` fits trained (fractional inside a stack)."""
@@ -252,7 +353,12 @@ class _FusedFits:
                 network = clone(mlp)
                 try:
                     inputs_key = self._fold_inputs(estimator, fold)
-                    key = fit_key(network, self.inputs[inputs_key][1])
+                    digest = self.inputs[inputs_key][1]
+                    key = fit_key(network, digest)
+                    # An unseeded fit draws another network and validation
+                    # split each time: it cannot continue one trained before.
+                    continues = self.continues and network.random_state is not None
+                    lineage = _lineage(network, digest) if continues else None
                 except Exception:  # left to scikit-learn's search
                     continue
                 # Duplicates share one trained network, unless unseeded: then
@@ -260,7 +366,7 @@ class _FusedFits:
                 if key in planned and network.random_state is not None:
                     planned[key].uses += 1
                     continue
-                planned[key] = _PlannedFit(key, network, fold, inputs_key)
+                planned[key] = _PlannedFit(key, network, fold, inputs_key, lineage)
                 fits.append(planned[key])
             if not fits:
                 continue
@@ -297,9 +403,15 @@ class _FusedFits:
             self.inputs[key] = X_train, data_digest(X_train, y_train, weight)
         return key
 
-    def take(self, key):
+    def take(self, key, estimator=None):
         """The trained fit (or the error it raised) for ``key``; None if the
-        search did not plan it, or has handed all its copies over already."""
+        search did not plan it, or has handed all its copies over already.
+
+        ``estimator`` is the search's fit asking (its curves are noted while
+        the search evaluates candidates).
+        """
+        if self.recording:
+            self.curves.note(estimator)
         index = self.round_of.get(key)
         if index is None:
             return None
@@ -318,6 +430,23 @@ class _FusedFits:
             if not entries:
                 del self.trained[key]
         return fitted
+
+    def _continued_plan(self, fit, plan):
+        """``plan`` continuing the network the fit's lineage trained at the
+        previous rung; None when that network is already this fit (it stopped
+        on its own, or reached this budget) -- it is then stored as trained;
+        ``plan`` itself when there is nothing to continue."""
+        previous = self.continued.pop(fit.lineage, None)
+        if previous is None:
+            return plan
+        network = fit.network
+        self.latest[fit.lineage] = previous
+        if previous.state.n_iter[0] >= network.max_iter or _stopped_on_its_own(
+            previous, network.n_iter_no_change
+        ):
+            self._store(fit, _completed(network, previous))
+            return None
+        return replace(plan, params=previous.params, state=previous.state)
 
     def _train_round(self, fits):
         start = time.perf_counter()
@@ -339,7 +468,14 @@ class _FusedFits:
             except Exception as error:
                 self._store(fit, error)
                 continue
-            groups[_group_key(plan)].append((fit, plan))
+            if fit.lineage is not None:
+                plan = self._continued_plan(fit, plan)
+                if plan is None:
+                    continue
+            # New networks and continued ones (which carry their optimizer
+            # state) train in separate stacks.
+            continued = plan.state.optimizer is not None
+            groups[_group_key(plan), continued].append((fit, plan))
         stack_tasks = []
         # Per-epoch progress only where the stacks train in this process.
         watch = (self.reporter or self.sink) and self.n_workers == 1
@@ -356,6 +492,7 @@ class _FusedFits:
                         networks,
                         list(plans),
                         self._stack_progress(networks) if watch else None,
+                        keep_results=self.continues,
                     )
                 )
             self.n_stacked += len(members)
@@ -370,7 +507,7 @@ class _FusedFits:
                 )
         if self.search.verbose > 0 and alone:
             print(f"[{type(self.search).__name__}] {len(alone)} fits train one by one")
-        uses = {fit.key: fit.uses for fit in fits}
+        planned = {fit.key: fit for fit in fits}
         results = Parallel(
             n_jobs=self.search.n_jobs,
             backend=self.backend,
@@ -378,8 +515,10 @@ class _FusedFits:
             return_as="generator_unordered",
         )(stack_tasks + alone)
         for task_results in results:
-            for key, fitted in task_results:
-                self.trained.setdefault(key, []).append((fitted, uses[key]))
+            for key, fitted, network in task_results:
+                self._store(planned[key], fitted)
+                if network is not None and planned[key].lineage is not None:
+                    self.latest[planned[key].lineage] = network
             self.n_trained += len(task_results)
             self.report(self.n_trained)
         self.training_time += time.perf_counter() - start
@@ -455,23 +594,22 @@ class _FusedSearchMixin:
 
     def _fused_fit(self, X, y, **params):
         self._validate_params()
-        for name in ("n_fused_fits_", "fused_fit_time_"):
+        for name in (
+            "n_fused_fits_",
+            "fused_fit_time_",
+            "loss_curves_",
+            "validation_score_curves_",
+        ):
             vars(self).pop(name, None)
         self._candidate_list = self._candidates()
         fit_parameters = self._fit_parameters(params)
         if isinstance(fit_parameters, str):
-            if self.verbose > 0:
-                print(f"[{type(self).__name__}] not fused: {fit_parameters}")
-            with interrupts_raise():
-                return super().fit(X, y, **params)
+            return self._unfused_fit(fit_parameters, X, y, **params)
         sample_weight, groups = fit_parameters
         X, y = indexable(X, y)
         too_short = self._too_short_to_stack(_num_samples(X))
         if too_short:
-            if self.verbose > 0:
-                print(f"[{type(self).__name__}] not fused: {too_short}")
-            with interrupts_raise():
-                return super().fit(X, y, **params)
+            return self._unfused_fit(too_short, X, y, **params)
         # Split once: a generator or an unseeded shuffling splitter must give
         # the fits trained here and the search the same folds.
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -479,8 +617,17 @@ class _FusedSearchMixin:
         # The search's own fits run in this process, in order (they take their
         # networks over); the stacks train with the backend in force here.
         backend, _ = get_active_backend()
-        fused = _FusedFits(self, X, y, sample_weight, splits, backend)
+        fused = _FusedFits(
+            self,
+            X,
+            y,
+            sample_weight,
+            groups,
+            backend,
+            continues=self._continues_training(),
+        )
         original_cv, self.cv = self.cv, _DrawnSplits(splits, cv)
+        self._fused_fits, self._fit_curves = fused, []
         try:
             with (
                 pretrained_fits(fused),
@@ -490,8 +637,13 @@ class _FusedSearchMixin:
                 super().fit(X, y, **params)
         finally:
             self.cv = original_cv
-        if fused.reporter is not None:
-            fused.reporter.close()
+            fused.close_reporter()
+            curves = self._fit_curves
+            del self._fused_fits, self._fit_curves
+        self.loss_curves_ = [[loss for loss, _ in row] for row in curves]
+        self.validation_score_curves_ = [
+            [scores for _, scores in row] for row in curves
+        ]
         self.n_fused_fits_ = fused.n_stacked
         self.fused_fit_time_ = fused.training_time
         if self.verbose > 0:
@@ -501,15 +653,65 @@ class _FusedSearchMixin:
             )
         return self
 
-    def _run_search(self, evaluate_candidates):
+    def _unfused_fit(self, reason, X, y, **params):
+        """scikit-learn's search as it is, for ``reason``."""
+        if self.verbose > 0:
+            print(f"[{type(self).__name__}] not fused: {reason}")
+        with interrupts_raise():
+            super().fit(X, y, **params)
+        # Its fits may have run in other processes, in any order.
+        self.loss_curves_ = self.validation_score_curves_ = None
+        return self
+
+    def _continues_training(self):
+        """Whether the fits of one candidate at several ``max_iter`` continue
+        one another (successive halving over ``max_iter``)."""
+        return False
+
+    def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        fused = getattr(self, "_fused_fits", None)
+        if fused is None:  # not fused
+            return self._search(evaluate_candidates, callback_ctx)
+
+        def evaluate_fused(
+            candidate_params, cv=None, more_results=None, callback_ctx=None
+        ):
+            candidate_params = list(candidate_params)
+            cv = cv or self._checked_cv_orig
+            splits = list(cv.split(fused.X, fused.y, groups=fused.groups))
+            fused.plan(candidate_params, splits)
+            fused.recording = True
+            try:
+                # The splits drawn for planning are the ones evaluated.
+                results = evaluate_candidates(
+                    candidate_params,
+                    _DrawnSplits(splits, cv),
+                    more_results=more_results,
+                    callback_ctx=callback_ctx,
+                )
+            finally:
+                fused.recording = False
+            self._fit_curves += fused.curves.collect(len(candidate_params), len(splits))
+            return results
+
+        return self._search(evaluate_fused, callback_ctx)
+
+    def _search(self, evaluate_candidates, callback_ctx):
+        """The search's ``_run_search``, with ``evaluate_candidates`` fused."""
         evaluate_candidates(self._candidate_list)
+
+    def _candidates(self):
+        """The candidates, drawn once per fit; None where scikit-learn's
+        search draws them as it goes (successive halving)."""
+        return None
 
     def _too_short_to_stack(self, n_samples):
         """The reason not to stack when no fit takes ``MIN_STACKED_STEPS``
         steps (its planning and hand-over would cost more than stacking
-        saves), else None."""
+        saves), else None.  A halving search, whose candidates are drawn as
+        it goes and whose budgets grow, always stacks."""
         steps = []
-        for candidate in self._candidate_list:
+        for candidate in self._candidate_list or ():
             mlp = _last_step(clone(self.estimator).set_params(**candidate))
             if mlp is None or mlp.solver not in SOLVERS:
                 return None
@@ -630,6 +832,14 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
         Seconds used for refitting the best model.
     multimetric_ : bool
         Whether or not the scorers compute several metrics.
+    loss_curves_ : list of list of ndarray or None
+        ``loss_curves_[i][j]``: the training loss at each iteration of the
+        candidate ``cv_results_['params'][i]`` on fold ``j``, as the fit
+        recorded it (None for a fit that recorded none: 'lbfgs', a failed
+        fit).  None when the search could not fuse (see Notes).
+    validation_score_curves_ : list of list of ndarray or None
+        Alike, the validation score at each iteration with early stopping,
+        else None.
     fused_fit_time_ : float
         Seconds spent training all candidate x fold fits.
     n_fused_fits_ : int
@@ -647,7 +857,10 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     them), each trained by one joblib task.  Solvers that cannot stack
     ('lbfgs'), ``warm_start``, ``record_every`` or ``verbose`` estimators
     train one by one, still in parallel.  With an integer ``random_state``
-    every fit is bit-identical to the fit GridSearchCV makes.
+    every fit is bit-identical to the fit GridSearchCV makes.  The search
+    cannot fuse (and runs as GridSearchCV) when the estimator is not an
+    skinit MLP or a pipeline ending in one, or when fit parameters other than
+    ``sample_weight`` and ``groups`` are given.
 
     Examples
     --------
@@ -726,6 +939,8 @@ class InitRandomizedSearchCV(_FusedSearchMixin, BaseSearchCV):
     best_estimator_, best_score_, best_params_, best_index_, scorer_, n_splits_
         As in RandomizedSearchCV.
     refit_time_, multimetric_, fused_fit_time_, n_fused_fits_
+        As in :class:`InitSearchCV`.
+    loss_curves_, validation_score_curves_
         As in :class:`InitSearchCV`.
 
     See Also

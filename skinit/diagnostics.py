@@ -48,9 +48,11 @@ training engine itself (:func:`skinit._engine.loss_and_gradient`).
 
 Plots in scikit-learn's Display style, which need matplotlib
 (``pip install skinit[plot]``): :class:`LayerStatisticsDisplay`,
-:class:`TrainingRecordDisplay` and :class:`LossCurveDisplay`.  As in
-scikit-learn, the measuring module (``skinit._diagnostics``) never imports the
-plotting one (``skinit._plot``); this public module exports both.
+:class:`TrainingRecordDisplay`, :class:`LossCurveDisplay` and
+:class:`SearchLearningCurvesDisplay` (the learning curves a fused search
+recorded).  As in scikit-learn, the measuring module
+(``skinit._diagnostics``) never imports the plotting one (``skinit._plot``);
+this public module exports both.
 """
 
 from skinit._diagnostics import (
@@ -64,6 +66,7 @@ from skinit._diagnostics import (
 from skinit._plot import (
     LayerStatisticsDisplay,
     LossCurveDisplay,
+    SearchLearningCurvesDisplay,
     TrainingRecordDisplay,
 )
 
@@ -73,6 +76,7 @@ __all__ = [
     "DiagnosticReport",
     "LayerStatisticsDisplay",
     "LossCurveDisplay",
+    "SearchLearningCurvesDisplay",
     "TrainingRecord",
     "TrainingRecordDisplay",
     "diagnose",

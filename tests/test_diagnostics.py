@@ -11,13 +11,20 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from skinit import InitMLPClassifier, InitMLPRegressor
+from skinit import (
+    InitHalvingSearchCV,
+    InitMLPClassifier,
+    InitMLPRegressor,
+    InitSearchCV,
+)
 from skinit._diagnostics import LAYER_STATISTICS, NETWORK_STATISTICS
+from skinit._plot import _fold_band
 from skinit.datasets import load_circles
 from skinit.diagnostics import (
     DiagnosticReport,
     LayerStatisticsDisplay,
     LossCurveDisplay,
+    SearchLearningCurvesDisplay,
     TrainingRecord,
     TrainingRecordDisplay,
     diagnose,
@@ -639,6 +646,7 @@ def test_loss_curve_display_on_given_axes(pyplot, circles):
         lambda X, y, fitted: TrainingRecordDisplay.from_estimator(fitted[0]),
         lambda X, y, fitted: LossCurveDisplay.from_estimators(fitted),
         lambda X, y, fitted: LossCurveDisplay([[1.0, 0.5]]).plot(),
+        lambda X, y, fitted: SearchLearningCurvesDisplay([[[1.0, 0.5]]]).plot(),
     ],
 )
 def test_displays_without_matplotlib(circles, trained, monkeypatch, make):
@@ -646,6 +654,70 @@ def test_displays_without_matplotlib(circles, trained, monkeypatch, make):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install skinit\[plot\]"):
         make(X, y, trained)
+
+
+def test_search_learning_curves_band_over_folds_of_different_lengths(pyplot):
+    curves = [[[4.0, 2.0, 1.0], [2.0, 1.0], [3.0, np.nan, 2.0, 1.5]], [[1.0]]]
+    display = SearchLearningCurvesDisplay(curves, names=["a", "b"], best=1).plot(
+        band="minmax"
+    )
+    np.testing.assert_allclose(display.lines_[0].get_ydata(), [3.0, 1.5, 1.5, 1.5])
+    assert len(display.bands_) == 2
+    _, low, high = _fold_band(curves[0], "minmax")
+    np.testing.assert_allclose(low, [2.0, 1.0, 1.0, 1.5])
+    np.testing.assert_allclose(high, [4.0, 2.0, 2.0, 1.5])
+    mean, low, high = _fold_band(curves[0], "std")
+    spread = np.std([4.0, 2.0, 3.0])
+    np.testing.assert_allclose(low, [3.0 - spread, 1.0, 1.0, 1.5])
+    np.testing.assert_allclose(high, [3.0 + spread, 2.0, 2.0, 1.5])
+    assert [line.get_label() for line in display.lines_] == ["a", "b (best)"]
+    assert display.lines_[1].get_linewidth() > display.lines_[0].get_linewidth()
+    with pytest.raises(ValueError, match="Unknown band"):
+        SearchLearningCurvesDisplay(curves).plot(band="iqr")
+
+
+def test_search_learning_curves_from_searches(pyplot, circles):
+    X, y = circles
+    estimator = notebook(max_iter=30, early_stopping=True, tol=0)
+    grid = {"scale": [0.3, 1.0, 3.0]}
+    search = fit_quietly(InitSearchCV(estimator, grid, cv=3), X, y)
+    display = SearchLearningCurvesDisplay.from_search(search, band="std")
+    labels = [line.get_label() for line in display.lines_]
+    best = search.best_index_
+    assert labels[best] == f"scale={grid['scale'][best]:g} (best)"
+    assert [label.removesuffix(" (best)") for label in labels] == [
+        "scale=0.3",
+        "scale=1",
+        "scale=3",
+    ]
+    first = np.mean([curve[0] for curve in search.loss_curves_[0]])
+    assert display.lines_[0].get_ydata()[0] == pytest.approx(first)
+    scores = SearchLearningCurvesDisplay.from_search(search, curve="validation_score")
+    assert scores.ax_.get_ylabel() == "validation score"
+    assert scores.ax_.get_yscale() == "linear"
+
+    halving = fit_quietly(
+        InitHalvingSearchCV(
+            estimator.set_params(early_stopping=False),
+            grid,
+            resource="max_iter",
+            min_resources=10,
+            max_resources=20,
+            factor=2,
+            cv=3,
+        ),
+        X,
+        y,
+    )
+    display = SearchLearningCurvesDisplay.from_search(halving)
+    # Each candidate once, at its last rung: the two survivors' curves are
+    # longer.
+    lengths = sorted(len(line.get_xdata()) for line in display.lines_)
+    assert lengths == [10, 20, 20]
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        SearchLearningCurvesDisplay.from_search(halving, curve="validation_score")
+    with pytest.raises(ValueError, match="no loss_curves_"):
+        SearchLearningCurvesDisplay.from_search(InitSearchCV(estimator, grid))
 
 
 def test_report_is_a_dataclass_with_numpy_arrays(circles):

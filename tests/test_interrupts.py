@@ -74,20 +74,30 @@ def test_single_fit_keeps_the_partial_model():
     assert "Training interrupted by user." in messages
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_fused_search_stops_and_reports_nothing(n_jobs):
+@pytest.mark.parametrize(
+    "search, n_jobs",
+    [
+        ("InitSearchCV", 1),
+        ("InitSearchCV", 2),
+        ("InitHalvingSearchCV", 1),
+    ],
+)
+def test_fused_search_stops_and_reports_nothing(search, n_jobs):
+    halving = ""
+    if search == "InitHalvingSearchCV":
+        halving = "resource='max_iter', min_resources=10**5, max_resources=10**6,"
     code, lines, err = interrupt_when_started(
         f"""
-        from skinit import InitMLPClassifier, InitSearchCV
+        from skinit import InitMLPClassifier, {search}
         from skinit.datasets import load_circles
 
         X, y, _, _ = load_circles()
-        search = InitSearchCV(
+        search = {search}(
             InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="adam",
                               max_iter=10**6, tol=0, n_iter_no_change=10**6,
                               batch_size=50, random_state=0),
             {{"scale": [0.5, 1.0], "initializer": ["he_normal", "normal"]}},
-            cv=3, verbose=1, n_jobs={n_jobs})
+            {halving} cv=3, verbose=1, n_jobs={n_jobs})
         try:
             search.fit(X, y)
         except KeyboardInterrupt:
@@ -96,7 +106,7 @@ def test_fused_search_stops_and_reports_nothing(n_jobs):
         else:
             print("RESULT completed")
         """,
-        started="[InitSearchCV] stacking",
+        started=f"[{search}] stacking",
     )
     assert code == 0, err
     assert "RESULT interrupted []" in lines, lines[-3:]

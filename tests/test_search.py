@@ -355,6 +355,7 @@ def test_other_estimators_are_searched_as_grid_search_does():
     reference = GridSearchCV(LogisticRegression(), grid, cv=3).fit(X_CIRCLES, Y_CIRCLES)
     assert_same_search(fused, reference)
     assert not hasattr(fused, "fused_fit_time_")
+    assert fused.loss_curves_ is None and fused.validation_score_curves_ is None
 
 
 def test_verbose_reports_stacks(capsys):

@@ -24,6 +24,7 @@ ORDER = [
     "plot_pipeline_search.py",
     # The fused search against GridSearchCV (to come).
     "plot_*search*.py",
+    "plot_halving*.py",
 ]
 
 
