@@ -31,10 +31,10 @@ from skinit._engine import (
     StackedParameters,
     StochasticConfig,
     TrainingState,
-    fit_lbfgs,
     fit_stochastic,
     predict_output,
 )
+from skinit._lbfgs import fit_lbfgs
 from skinit._pretrained import take_pretrained
 from skinit.initializers import (
     available_bias_initializers,
@@ -49,7 +49,8 @@ STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
 class _FitPlan:
     """A fit, ready to train: what ``_plan_fit`` prepared for the engine.
 
-    ``config`` is None for 'lbfgs', which is never stacked.
+    ``config`` is None for 'lbfgs', which is never stacked: its ``params`` is
+    None and its ``data`` the validated ``(X, y, sample_weight)``.
     """
 
     architecture: Architecture
@@ -116,16 +117,7 @@ class BaseInitMLP(BaseEstimator):
     def _fit(self, X, y, sample_weight=None, incremental=False):
         plan = self._plan_fit(X, y, sample_weight, incremental)
         if plan.config is None:
-            params, self.loss_, self.n_iter_ = fit_lbfgs(
-                plan.architecture,
-                plan.params,
-                plan.data,
-                self.alpha,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-            )
-            return self._complete_fit(params)
+            return self._fit_lbfgs(plan.architecture, *plan.data)
         on_epoch = None
         if self.record_every is not None:
             # Imported here: diagnostics cost nothing unless asked for.
@@ -148,6 +140,52 @@ class BaseInitMLP(BaseEstimator):
             on_epoch=on_epoch,
         )
         return self._complete_fit(params, int(n_iter[0]), plan.state)
+
+    def _fit_lbfgs(self, architecture, X, y, sample_weight):
+        """Train with L-BFGS on scikit-learn's arithmetic (``skinit._lbfgs``)."""
+        on_iteration = None
+        if self.record_every is not None:
+            on_iteration = self._lbfgs_recorder(architecture, X, y, sample_weight)
+        coefs, intercepts, self.loss_, self.n_iter_ = fit_lbfgs(
+            architecture,
+            self.coefs_,
+            self.intercepts_,
+            X,
+            y,
+            sample_weight,
+            self.alpha,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            on_iteration=on_iteration,
+        )
+        # scipy's iterate is float64 whatever the data's dtype, as
+        # scikit-learn's L-BFGS weights are.
+        params = StackedParameters.from_layers(
+            architecture.layer_units, [coefs], [intercepts], np.float64
+        )
+        return self._complete_fit(params)
+
+    def _lbfgs_recorder(self, architecture, X, y, sample_weight):
+        """``on_iteration`` for ``fit_lbfgs`` filling ``training_record_``."""
+        from skinit.diagnostics import _training_recorder
+
+        data = StackedData.from_arrays(
+            _stacked(X.astype(np.float64, copy=False)),
+            y.astype(np.float64)[None],
+            None if sample_weight is None else sample_weight[None],
+        )
+        on_epoch, self.training_record_ = _training_recorder(
+            self, architecture, data, self.record_every
+        )
+
+        def on_iteration(n_iter, coefs, intercepts):
+            params = StackedParameters.from_layers(
+                architecture.layer_units, [coefs], [intercepts], np.float64
+            )
+            on_epoch(n_iter, None, params)
+
+        return on_iteration
 
     def _plan_fit(self, X, y, sample_weight, incremental):
         """Everything a fit does before training; returns a ``_FitPlan``.
@@ -174,17 +212,8 @@ class BaseInitMLP(BaseEstimator):
             self._initialize(X, y, layer_units, random_state)
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
         if self.solver not in STOCHASTIC_SOLVERS:
-            # scikit-learn's L-BFGS optimizes (and returns) float64 weights
-            # whatever the data's dtype.
-            params = StackedParameters.from_layers(
-                layer_units, [self.coefs_], [self.intercepts_], np.float64
-            )
-            data = StackedData.from_arrays(
-                _stacked(X.astype(np.float64, copy=False)),
-                y.astype(np.float64)[None],
-                None if sample_weight is None else sample_weight[None],
-            )
-            return _FitPlan(architecture, params, data)
+            # L-BFGS is never stacked: it trains on the validated data itself.
+            return _FitPlan(architecture, None, (X, y, sample_weight))
         params = StackedParameters.from_layers(
             layer_units, [self.coefs_], [self.intercepts_], X.dtype
         )
