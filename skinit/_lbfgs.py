@@ -134,6 +134,29 @@ def forward_pass(coefs, intercepts, X, hidden_activation, output_activation):
     return activations
 
 
+def check_initial_forward_pass(
+    coefs, intercepts, X, hidden_activation, output_activation, scale
+):
+    """Raise a ValueError naming ``scale`` if the network overflows on ``X``.
+
+    Run on a scaled initial network before training: a scale that makes a
+    layer's activations non-finite cannot train (its first gradient is
+    already NaN), so the fit stops before spending its iterations.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        activations = forward_pass(
+            coefs, intercepts, X, hidden_activation, output_activation
+        )
+    for layer, activation in enumerate(activations[1:], start=1):
+        if not np.isfinite(activation).all():
+            raise ValueError(
+                f"scale={scale!r} makes the initial network's layer {layer} "
+                "activations non-finite on the training data (they overflow "
+                f"{activation.dtype.name}), so it cannot train: use a smaller "
+                "scale (or standardize the data)."
+            )
+
+
 def loss_and_gradient(
     coefs,
     intercepts,

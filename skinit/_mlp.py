@@ -5,23 +5,14 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skinit._base import accuracy_from_output
 from skinit._engine import (
@@ -34,8 +25,16 @@ from skinit._engine import (
     fit_stochastic,
     predict_output,
 )
-from skinit._lbfgs import fit_lbfgs
+from skinit._lbfgs import check_initial_forward_pass, fit_lbfgs
+from skinit._persistence import training_state_from_dict, training_state_to_dict
 from skinit._pretrained import take_pretrained
+from skinit._sklearn_private import (
+    Interval,
+    StrOptions,
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    _fit_context,
+)
 from skinit.initializers import (
     available_bias_initializers,
     available_initializers,
@@ -93,7 +92,7 @@ class BaseInitMLP(BaseEstimator):
         units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
         return Architecture(units, self.activation, self.out_activation_)
 
-    def _initialize(self, X, y, layer_units, random_state):
+    def _initialize(self, X, y, layer_units, random_state, sample_weight=None):
         """Draw the initial network and reset the training record."""
         self.n_iter_ = 0
         self.t_ = 0
@@ -109,12 +108,25 @@ class BaseInitMLP(BaseEstimator):
             dtype=X.dtype,
             bias_initializer=self.bias_initializer,
             X=X,
+            sample_weight=sample_weight,
         )
+        if self.scale != 1:
+            check_initial_forward_pass(
+                self.coefs_,
+                self.intercepts_,
+                X,
+                self.activation,
+                self.out_activation_,
+                self.scale,
+            )
         self.init_coefs_ = [coef.copy() for coef in self.coefs_]
         self.init_intercepts_ = [intercept.copy() for intercept in self.intercepts_]
         self._training_state = None
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        if self.record_every is None and hasattr(self, "training_record_"):
+            # A record of an earlier fit would describe another model.
+            del self.training_record_
         plan = self._plan_fit(X, y, sample_weight, incremental)
         if plan.config is None:
             return self._fit_lbfgs(plan.architecture, *plan.data)
@@ -209,7 +221,11 @@ class BaseInitMLP(BaseEstimator):
         layer_units = self._layer_units(X.shape[1])
         random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(X, y, layer_units, random_state)
+            self._initialize(X, y, layer_units, random_state, sample_weight)
+        else:
+            # warm_start and partial_fit continue the fitted network even when
+            # hidden_layer_sizes has changed since, as MLPClassifier does.
+            layer_units = self._architecture().layer_units
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
         if self.solver not in STOCHASTIC_SOLVERS:
             # L-BFGS is never stacked: it trains on the validated data itself.
@@ -284,10 +300,16 @@ class BaseInitMLP(BaseEstimator):
                 self.best_loss_ = float(state.best_loss[0])
         self.coefs_, self.intercepts_ = params.network(0)
         if not np.isfinite(params.flat).all():
-            raise ValueError(
+            message = (
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
+            if self.scale != 1:
+                message += (
+                    f" The initial weights were scaled by scale={self.scale!r}:"
+                    " a scale nearer 1 may train."
+                )
+            raise ValueError(message)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -344,6 +366,23 @@ class BaseInitMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    # ------------------------------------------------------------- persistence
+    def __getstate__(self):
+        # The training state is saved as plain data, so that skops loads a
+        # fitted model trusting skinit's public classes only.
+        state = dict(super().__getstate__())
+        if getattr(self, "_training_state", None) is not None:
+            state["_training_state"] = training_state_to_dict(self._training_state)
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("_training_state"), dict):
+            state = {
+                **state,
+                "_training_state": training_state_from_dict(state["_training_state"]),
+            }
+        super().__setstate__(state)
 
 
 class InitMLPClassifier(ClassifierMixin, BaseInitMLP):

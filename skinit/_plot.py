@@ -8,7 +8,8 @@ only when plotting and is an optional dependency: ``pip install skinit[plot]``.
 """
 
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
+
+from skinit._sklearn_private import check_matplotlib_support
 
 __all__ = ["LayerStatisticsDisplay", "LossCurveDisplay", "TrainingRecordDisplay"]
 

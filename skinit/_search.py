@@ -10,10 +10,8 @@ from joblib import effective_n_jobs, parallel_config
 from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
-from sklearn.model_selection._search import BaseSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing, indexable
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import indexable
 from sklearn.utils.parallel import Parallel, delayed
 
 from skinit._engine import (
@@ -25,6 +23,7 @@ from skinit._engine import (
 )
 from skinit._mlp import STOCHASTIC_SOLVERS, BaseInitMLP
 from skinit._pretrained import data_digest, fit_key, pretrained_fits
+from skinit._sklearn_private import BaseSearchCV, Interval, _safe_indexing
 
 __all__ = ["InitRandomizedSearchCV", "InitSearchCV"]
 

@@ -121,9 +121,6 @@ def assert_same_model(ours, theirs, X):
 @pytest.mark.parametrize("config", CONFIGS)
 def test_fit_equals_scikit_learn(dataset, config):
     X, y = DATASETS[dataset]()
-    if dataset == "multilabel" and CONFIGS[config].get("early_stopping"):
-        # Early stopping with multilabel targets is unstratified; still covered.
-        pass
     ours, theirs = _fit_pair(X, y, **CONFIGS[config])
     assert_same_model(ours, theirs, X)
 
