@@ -441,6 +441,8 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         Whether to print progress messages.
     warm_start : bool, default=False
         Reuse the solution of the previous call to fit as initialization.
+        The fitted network is continued even if ``hidden_layer_sizes`` has
+        changed since, as MLPClassifier continues it.
     momentum : float, default=0.9
         Momentum of 'sgd', between 0 and 1.
     nesterovs_momentum : bool, default=True
@@ -480,10 +482,11 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         what the weight scheme implies: the presets 'sklearn' and 'torch' draw
         their biases, every other scheme starts them at zero.
     record_every : int or None, default=None
-        With a stochastic solver, record per-layer diagnostics (see
-        :mod:`skinit.diagnostics`) every ``record_every`` iterations into
-        ``training_record_``.  Recording never changes the fit; None (the
-        default) records nothing and costs nothing.
+        Record per-layer diagnostics (see :mod:`skinit.diagnostics`) every
+        ``record_every`` iterations (epochs, 'gd' steps or L-BFGS iterations)
+        into ``training_record_``.  Recording never changes the fit; None (the
+        default) records nothing, costs nothing and removes the record of an
+        earlier fit.
 
     Attributes
     ----------
