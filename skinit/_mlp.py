@@ -636,15 +636,18 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         return accuracy_from_output(self.out_activation_, y_true, output, sample_weight)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+        # Data holding both inf and -inf make the finiteness check's sum warn
+        # before it raises its clear ValueError: the warning adds nothing.
+        with np.errstate(invalid="ignore", over="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=(np.float64, np.float32),
+                reset=reset,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         # A new label binarizer on a fresh fit; otherwise the labels must be
