@@ -31,7 +31,7 @@ import scipy.optimize
 from scipy.special import xlogy
 from sklearn.exceptions import ConvergenceWarning
 
-from skinit._base import ACTIVATIONS, DERIVATIVES
+from skinit._activations_losses import ACTIVATIONS, DERIVATIVES
 
 
 def _inplace_softmax_rows(z):

@@ -1,7 +1,9 @@
 """Multi-layer perceptrons whose weight initialization is a hyperparameter."""
 
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,18 +16,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skinit._base import accuracy_from_output
+from skinit._activations_losses import accuracy_from_output
 from skinit._engine import (
     Architecture,
-    Hyperparameters,
-    StackedData,
     StackedParameters,
-    StochasticConfig,
-    TrainingState,
-    fit_stochastic,
     predict_output,
 )
 from skinit._lbfgs import check_initial_forward_pass, fit_lbfgs
+from skinit._optimizers import SOLVERS
 from skinit._persistence import training_state_from_dict, training_state_to_dict
 from skinit._pretrained import take_pretrained
 from skinit._sklearn_private import (
@@ -35,13 +33,13 @@ from skinit._sklearn_private import (
     _check_sample_weight,
     _fit_context,
 )
+from skinit._stack import Hyperparameters, StackedData, TrainingState
+from skinit._training import StochasticConfig, fit_stochastic
 from skinit.initializers import (
     available_bias_initializers,
     available_initializers,
     initialize_network,
 )
-
-STOCHASTIC_SOLVERS = ("sgd", "adam", "gd")
 
 
 @dataclass
@@ -57,7 +55,6 @@ class _FitPlan:
     data: StackedData
     config: StochasticConfig = None
     state: TrainingState = None
-    random_state: object = None
 
 
 def _stacked(X):
@@ -73,7 +70,7 @@ class BaseInitMLP(BaseEstimator):
 
     _parameter_constraints: dict = {
         **MLPClassifier._parameter_constraints,
-        "solver": [StrOptions({"lbfgs", "sgd", "adam", "gd"})],
+        "solver": [StrOptions({"lbfgs", *SOLVERS})],
         "initializer": [StrOptions(set(available_initializers())), list, callable],
         "scale": [Interval(Real, 0, None, closed="left"), StrOptions({"gain"})],
         "bias_initializer": [StrOptions(set(available_bias_initializers()))],
@@ -130,28 +127,33 @@ class BaseInitMLP(BaseEstimator):
         plan = self._plan_fit(X, y, sample_weight, incremental)
         if plan.config is None:
             return self._fit_lbfgs(plan.architecture, *plan.data)
-        on_epoch = None
+        callbacks = []
         if self.record_every is not None:
             # Imported here: diagnostics cost nothing unless asked for.
             from skinit.diagnostics import _training_recorder
 
-            on_epoch, self.training_record_ = _training_recorder(
+            recorder, self.training_record_ = _training_recorder(
                 self, plan.architecture, plan.data, self.record_every
             )
-        params, n_iter = fit_stochastic(
+            callbacks.append(recorder)
+        result = fit_stochastic(
             plan.architecture,
             plan.params,
             plan.data,
             plan.config,
             Hyperparameters.from_estimators([self]),
             plan.state,
-            [plan.random_state],
             score=self._validation_score,
             incremental=incremental,
             verbose=bool(self.verbose),
-            on_epoch=on_epoch,
+            callbacks=callbacks,
         )
-        return self._complete_fit(params, int(n_iter[0]), plan.state)
+        if result.interrupted:
+            # As scikit-learn: keep what was trained so far.
+            warnings.warn("Training interrupted by user.", stacklevel=3)
+        return self._complete_fit(
+            result.fitted_params(self.early_stopping), result.state
+        )
 
     def _fit_lbfgs(self, architecture, X, y, sample_weight):
         """Train with L-BFGS on scikit-learn's arithmetic (``skinit._lbfgs``)."""
@@ -187,7 +189,7 @@ class BaseInitMLP(BaseEstimator):
             y.astype(np.float64)[None],
             None if sample_weight is None else sample_weight[None],
         )
-        on_epoch, self.training_record_ = _training_recorder(
+        recorder, self.training_record_ = _training_recorder(
             self, architecture, data, self.record_every
         )
 
@@ -195,7 +197,8 @@ class BaseInitMLP(BaseEstimator):
             params = StackedParameters.from_layers(
                 architecture.layer_units, [coefs], [intercepts], np.float64
             )
-            on_epoch(n_iter, None, params)
+            # The recorder reads an epoch event's iteration count and weights.
+            recorder(SimpleNamespace(n_iter=np.array([n_iter]), params=params))
 
         return on_iteration
 
@@ -227,7 +230,7 @@ class BaseInitMLP(BaseEstimator):
             # hidden_layer_sizes has changed since, as MLPClassifier does.
             layer_units = self._architecture().layer_units
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
-        if self.solver not in STOCHASTIC_SOLVERS:
+        if self.solver not in SOLVERS:
             # L-BFGS is never stacked: it trains on the validated data itself.
             return _FitPlan(architecture, None, (X, y, sample_weight))
         params = StackedParameters.from_layers(
@@ -238,6 +241,8 @@ class BaseInitMLP(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         if self._training_state is None:
             self._training_state = TrainingState.new(params, self.early_stopping)
+        # A new call: scikit-learn keeps the optimizer for partial_fit only.
+        self._training_state.start_call([random_state], keep_optimizer=incremental)
         sample_weight_val = X_val = y_val = None
         if self.early_stopping:
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
@@ -275,18 +280,16 @@ class BaseInitMLP(BaseEstimator):
             nesterovs_momentum=self.nesterovs_momentum,
             early_stopping=self.early_stopping,
         )
-        return _FitPlan(
-            architecture, params, data, config, self._training_state, random_state
-        )
+        return _FitPlan(architecture, params, data, config, self._training_state)
 
-    def _complete_fit(self, params, n_iter=None, state=None):
+    def _complete_fit(self, params, state=None):
         """Store the trained network ``params`` (K = 1) and the training record.
 
         ``state`` is the stochastic solvers' ``TrainingState`` of this network.
         """
         if state is not None:
             self._training_state = state
-            self.n_iter_ = n_iter
+            self.n_iter_ = int(state.n_iter[0])
             self.t_ = int(state.t[0])
             self.loss_curve_ = state.loss_curves[0]
             self.loss_ = self.loss_curve_[-1]
@@ -336,7 +339,7 @@ class BaseInitMLP(BaseEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_solver(self):
-        if self.solver not in STOCHASTIC_SOLVERS:
+        if self.solver not in SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."

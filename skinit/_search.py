@@ -14,16 +14,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils.parallel import Parallel, delayed
 
-from skinit._engine import (
-    Hyperparameters,
-    StackedData,
-    StackedParameters,
-    TrainingState,
-    fit_stochastic,
-)
-from skinit._mlp import STOCHASTIC_SOLVERS, BaseInitMLP
+from skinit._mlp import BaseInitMLP
+from skinit._optimizers import SOLVERS
 from skinit._pretrained import data_digest, fit_key, pretrained_fits
 from skinit._sklearn_private import BaseSearchCV, Interval, _safe_indexing
+from skinit._stack import Hyperparameters, concatenate, take
+from skinit._training import fit_stochastic
 
 __all__ = ["InitRandomizedSearchCV", "InitSearchCV"]
 
@@ -46,7 +42,7 @@ def _last_step(estimator):
 def _stackable(mlp):
     """Whether this fit can train stacked (else it trains alone, as usual)."""
     return (
-        mlp.solver in STOCHASTIC_SOLVERS
+        mlp.solver in SOLVERS
         and not mlp.warm_start
         and mlp.record_every is None
         and not mlp.verbose
@@ -56,8 +52,9 @@ def _stackable(mlp):
 def _network_bytes(plan):
     """Rough memory of one network of a stack: parameter copies and signals."""
     data = plan.data
-    n_rows = data.n_samples + (0 if data.y_val is None else data.y_val.shape[2])
-    batch = min(data.n_samples, 200) if plan.config.solver != "gd" else data.n_samples
+    n_rows = data.n_samples + (data.n_validation_samples or 0)
+    full_batch = SOLVERS[plan.config.solver].full_batch
+    batch = data.n_samples if full_batch else min(data.n_samples, 200)
     itemsize = plan.params.flat.dtype.itemsize
     n_params = plan.params.flat.shape[1]
     signals = 2 * sum(plan.architecture.layer_units[1:]) * max(batch, n_rows)
@@ -75,8 +72,8 @@ def _group_key(plan):
         plan.config,
         plan.params.flat.dtype.str,
         data.n_samples,
-        None if data.y_val is None else data.y_val.shape[2],
-        isinstance(data.X, list),
+        data.n_validation_samples,
+        data.X.is_sparse,
         data.sample_weight is None,
         data.sample_weight_val is None,
     )
@@ -89,28 +86,27 @@ def _train_stack(keys, estimators, plans):
     scikit-learn's search then trains those fits one by one, as usual.
     """
     first = plans[0]
-    state = TrainingState.concatenate([plan.state for plan in plans])
     try:
-        params, n_iter = fit_stochastic(
+        result = fit_stochastic(
             first.architecture,
-            StackedParameters(
-                first.architecture.layer_units,
-                np.concatenate([plan.params.flat for plan in plans]),
-            ),
-            StackedData.concatenate([plan.data for plan in plans]),
+            concatenate([plan.params for plan in plans]),
+            concatenate([plan.data for plan in plans]),
             first.config,
             Hyperparameters.from_estimators(estimators),
-            state,
-            [plan.random_state for plan in plans],
+            concatenate([plan.state for plan in plans]),
             score=estimators[0]._validation_score,
         )
     except Exception:
         return []
+    if result.interrupted:
+        raise KeyboardInterrupt
     results = []
     for k, (key, estimator) in enumerate(zip(keys, estimators)):
-        network = StackedParameters(params.layer_units, params.flat[k : k + 1].copy())
+        network = take(result, [k])
         try:
-            estimator._complete_fit(network, int(n_iter[k]), state.network(k))
+            estimator._complete_fit(
+                network.fitted_params(estimator.early_stopping), network.state
+            )
         except ValueError as error:  # diverged: the search records its error
             results.append((key, error))
         else:

@@ -57,21 +57,20 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_consistent_length, check_random_state, column_or_1d
+from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skinit._engine import (
     Architecture,
-    StackedData,
     StackedParameters,
     Workspace,
-    extend_inputs,
     forward,
     loss_and_gradient,
-    per_network,
+    matmul_layout,
 )
 from skinit._sklearn_private import _check_sample_weight, check_pandas_support
+from skinit._stack import StackedData, make_inputs
 
 __all__ = [
     "SATURATED_SAMPLES",
@@ -193,12 +192,12 @@ def _network_statistics(architecture, params, data, alpha):
         workspace = Workspace(units, n_networks, n_samples, dtype)
         forward(architecture, params, data.X, workspace)
         # Per-network views of the unit-major activations: (K, units, n_samples).
-        activations = [per_network(signal) for signal in workspace.outputs]
+        activations = [matmul_layout(signal) for signal in workspace.outputs]
         for i in range(n_layers):
             layer_input = (
                 data.X
                 if i == 0
-                else extend_inputs(activations[i - 1].transpose(0, 2, 1))
+                else make_inputs(activations[i - 1].transpose(0, 2, 1))
             )
             single_units = [units[i], units[i + 1]]
             single = StackedParameters.from_layers(
@@ -207,7 +206,7 @@ def _network_statistics(architecture, params, data, alpha):
                 [[intercept] for intercept in params.intercepts[i]],
                 dtype,
             )
-            z = per_network(
+            z = matmul_layout(
                 forward(
                     Architecture(single_units, "identity", "identity"),
                     single,
@@ -664,7 +663,7 @@ del _name
 
 
 def _training_recorder(estimator, architecture, data, every):
-    """A callback for ``fit_stochastic``'s ``on_epoch`` and the record it fills.
+    """A callback for ``fit_stochastic`` and the record it fills.
 
     Records, for a single fit (``K = 1``), the statistics of the weights the
     fit starts from (iteration 0, measured now from ``estimator.coefs_`` /
@@ -684,12 +683,12 @@ def _training_recorder(estimator, architecture, data, every):
 
     Returns
     -------
-    on_epoch : callable
-        ``on_epoch(n_iter, origin, params)``.
+    callback : callable
+        ``callback(event)`` with an :class:`~skinit._training.EpochEvent`.
     record : TrainingRecord
-        Filled in place by ``on_epoch``.
+        Filled in place by ``callback``.
     """
-    n_networks = len(data.X) if isinstance(data.X, list) else data.X.shape[1]
+    n_networks = data.X.n_networks
     if n_networks != 1:
         raise ValueError(f"A training record is for one network; got {n_networks}.")
     record = TrainingRecord(
@@ -715,11 +714,12 @@ def _training_recorder(estimator, architecture, data, every):
     )
     measure(start, 0)
 
-    def on_epoch(n_iter, origin, params):
+    def callback(event):
+        n_iter = int(event.n_iter[0])
         if n_iter % every == 0:
-            measure(params, int(n_iter))
+            measure(event.params, n_iter)
 
-    return on_epoch, record
+    return callback, record
 
 
 # ------------------------------------------------------------------ functions
@@ -769,13 +769,8 @@ def initial_network(estimator, X, y):
     """
     network = clone(estimator)
     network._validate_params()
-    # As ``_fit`` does on a first pass, up to and including the initialization.
-    X, y = network._validate_input(X, y, incremental=False, reset=True)
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
-    network.n_outputs_ = y.shape[1]
-    layer_units = network._layer_units(X.shape[1])
-    network._initialize(X, y, layer_units, check_random_state(network.random_state))
+    # The fit's own preparation, which draws the initial network; no training.
+    network._plan_fit(X, y, None, incremental=False)
     return network
 
 

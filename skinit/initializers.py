@@ -312,7 +312,7 @@ import scipy.sparse as sp
 from scipy.special import erf, erfinv
 from sklearn.utils import check_random_state
 
-from skinit._base import ACTIVATIONS
+from skinit._activations_losses import ACTIVATIONS
 
 __all__ = [
     "available_bias_initializers",

@@ -416,29 +416,6 @@ def test_load_circles_matches_the_notebook_and_leaves_global_state():
     assert after[2:] == state[2:]
 
 
-def test_keyboard_interrupt_keeps_the_partial_fit(monkeypatch):
-    """As scikit-learn: Ctrl-C ends training with a warning, the model usable."""
-    import skinit._engine as engine
-
-    calls = {"n": 0}
-    original = engine.loss_and_gradient
-
-    def interrupted(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 7:
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine, "loss_and_gradient", interrupted)
-    clf = InitMLPClassifier(
-        hidden_layer_sizes=(5,), solver="gd", max_iter=100, random_state=0
-    )
-    with pytest.warns(UserWarning, match="Training interrupted by user"):
-        clf.fit(X_TRAIN, Y_TRAIN)
-    assert clf.n_iter_ == 6 and len(clf.loss_curve_) == 6
-    assert clf.predict(X_TEST).shape == (100,)
-
-
 def test_scale_beyond_the_dtype_raises():
     clf = InitMLPClassifier(initializer="normal", scale=1e300, max_iter=1)
     with pytest.raises(ValueError, match="larger than the largest float32"):

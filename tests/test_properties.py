@@ -18,11 +18,11 @@ from skinit._engine import (
     Architecture,
     StackedParameters,
     Workspace,
-    extend_inputs,
     loss_and_gradient,
 )
 from skinit._lbfgs import loss_and_gradient as lbfgs_loss_and_gradient
 from skinit._lbfgs import pack, unpack
+from skinit._stack import make_inputs
 from skinit.datasets import load_circles
 from skinit.initializers import available_initializers
 
@@ -219,7 +219,7 @@ def _engine_loss_and_gradient(
     """The stacked engine's loss/gradient of one network, flat in its layout."""
     architecture = Architecture(units, activation, output_activation)
     n_samples = X.shape[0]
-    inputs = extend_inputs(X[None])
+    inputs = make_inputs(X[None])
     targets = np.ascontiguousarray(y.T[:, None, :])
     weights = None if sample_weight is None else sample_weight[None]
     weight_sum = np.full(

@@ -1,4 +1,4 @@
-"""The math of a multi-layer perceptron, as small pure functions.
+"""Activations, their derivatives, the losses and the output score of an MLP.
 
 Every function works on ``K`` independent networks at once.  Signals are
 unit-major: activations are ``(n_units, K, n_samples)`` and targets

@@ -1,0 +1,420 @@
+"""The training loop of a stack of networks: epochs, a stopping rule, retirement.
+
+:func:`fit_stochastic` follows scikit-learn's ``_fit_stochastic`` epoch by
+epoch for each of ``K`` networks -- the same shuffles drawn from each
+network's own random state, the same batches, loss bookkeeping, ``tol`` /
+``n_iter_no_change`` logic, learning-rate schedules and early stopping -- in
+four parts, each readable alone:
+
+- :func:`run_epoch`: shuffle, then the epoch's steps, which a kernel
+  (:mod:`skinit._kernel`, the seam) runs;
+- :func:`validate`: the early-stopping score on the held-out samples;
+- :func:`stopping_rule`: update the stopping records, say who is done;
+- retirement: networks that are done (or that a callback stops) leave the
+  :class:`Stack` with ``take``; the others carry on.
+
+Hooks: every callback gets an :class:`EpochEvent` after each epoch and may stop
+networks with ``event.stop(...)``.  A stopped network leaves with its whole
+state (:class:`~skinit._stack.TrainingState`: optimizer, random state, sample
+order, stopping records), so calling :func:`fit_stochastic` again on that state
+continues its training exactly as if it had never paused.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches, shuffle
+
+from skinit._engine import StackedParameters, Workspace, forward
+from skinit._kernel import select_kernel
+from skinit._optimizers import SOLVERS
+from skinit._stack import concatenate, per_network, take
+
+
+@dataclass(frozen=True)
+class StochasticConfig:
+    """Settings of a stochastic solver shared by all networks of a stack."""
+
+    solver: str  # a key of skinit._optimizers.SOLVERS
+    batch_size: object = "auto"
+    shuffle: bool = True
+    learning_rate: str = "constant"
+    nesterovs_momentum: bool = True
+    early_stopping: bool = False
+
+
+@dataclass
+class Stack:
+    """The networks still training, and everything the loop reads about each.
+
+    ``origin[j]`` is the input position of the ``j``-th network; ``take``
+    (:mod:`skinit._stack`) drops networks from every field at once.
+    ``scratch`` holds buffers a kernel reuses while the stack keeps its size.
+    """
+
+    origin: np.ndarray = per_network()
+    params: StackedParameters = per_network()
+    data: object = per_network()
+    hyper: object = per_network()
+    state: object = per_network()
+    scratch: dict = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def n_networks(self):
+        return len(self.origin)
+
+
+@dataclass
+class EpochEvent:
+    """What a callback sees after an epoch: the networks still training.
+
+    Attributes
+    ----------
+    origin : ndarray of shape (K_active,)
+        Their positions in the stack given to :func:`fit_stochastic`.
+    n_iter : ndarray of shape (K_active,)
+        Their epoch count.
+    loss : ndarray of shape (K_active,)
+        Their loss over the epoch.
+    validation_score : ndarray of shape (K_active,) or None
+        Their validation score, with early stopping.
+    elapsed : float
+        Seconds since the call started.
+    params : StackedParameters
+        Their current weights; read them, do not modify them.
+    done : ndarray of shape (K_active,)
+        Which of them finish after this epoch (converged, plateaued, out of
+        iterations).
+    """
+
+    origin: np.ndarray
+    n_iter: np.ndarray
+    loss: np.ndarray
+    validation_score: object
+    elapsed: float
+    params: StackedParameters
+    done: np.ndarray
+    stopped: object = None
+
+    def stop(self, which=None):
+        """Stop networks after this epoch, keeping their state to continue.
+
+        ``which`` is a boolean mask over the networks of this event (None:
+        all of them).
+        """
+        which = np.ones(len(self.origin), bool) if which is None else which
+        self.stopped = which if self.stopped is None else self.stopped | which
+
+
+@dataclass
+class TrainingResult:
+    """What :func:`fit_stochastic` returns, one entry per input network.
+
+    ``params`` holds each network's weights when it left the stack and
+    ``state`` its state then (``state.n_iter``: epochs run).  ``finished`` is
+    False for networks a callback stopped or an interrupt cut short; those
+    can continue from ``(params, state)``.  ``interrupted`` says whether
+    training ended on a KeyboardInterrupt.
+    """
+
+    params: StackedParameters = per_network()
+    state: object = per_network()
+    finished: np.ndarray = per_network()
+    interrupted: bool = False
+
+    def fitted_params(self, early_stopping):
+        """The weights a fit returns: the best-validation ones with early
+        stopping, else the last ones."""
+        if early_stopping:
+            return StackedParameters(self.params.layer_units, self.state.best_params)
+        return self.params
+
+
+def batches(config, n_samples):
+    """The epoch's batch slices, as scikit-learn cuts them."""
+    if SOLVERS[config.solver].full_batch:
+        return [slice(0, n_samples)]
+    if config.batch_size == "auto":
+        batch_size = min(200, n_samples)
+    else:
+        if config.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=4,
+            )
+        batch_size = int(np.clip(config.batch_size, 1, n_samples))
+    return list(gen_batches(n_samples, batch_size))
+
+
+def shuffles(config):
+    """Whether the solver draws a new sample order every epoch."""
+    return config.shuffle and not SOLVERS[config.solver].full_batch
+
+
+def run_epoch(kernel, architecture, stack, epoch_batches, shuffled):
+    """One epoch of ``stack``: a new sample order if ``shuffled``, then the
+    kernel's steps.  Returns each network's mean loss over the epoch."""
+    state = stack.state
+    if shuffled:
+        if state.order is None:
+            state.order = np.tile(
+                np.arange(stack.data.n_samples), (stack.n_networks, 1)
+            )
+        # Each epoch permutes the previous epoch's order, as scikit-learn does.
+        state.order = np.stack(
+            [
+                shuffle(row, random_state=random_state)
+                for row, random_state in zip(state.order, state.random_states)
+            ]
+        )
+    return kernel.run_epoch(architecture, stack, epoch_batches)
+
+
+def validate(architecture, stack, score):
+    """The early-stopping score of each network on its validation samples."""
+    data = stack.data
+    workspace = stack.scratch.get("validation")
+    if workspace is None:
+        workspace = stack.scratch["validation"] = Workspace(
+            architecture.layer_units,
+            stack.n_networks,
+            data.n_validation_samples,
+            stack.params.flat.dtype,
+        )
+    output = forward(architecture, stack.params, data.X_val, workspace)
+    return score(data.y_val, output, data.sample_weight_val)
+
+
+def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budget):
+    """Update the stopping records after an epoch; -> which networks are done.
+
+    As scikit-learn's ``_update_no_improvement_count`` and the end of its
+    epoch: the no-improvement count, the best loss (or best validation score
+    and weights), the optimizer's end of iteration, then the plateau test and,
+    if ``check_budget``, the iteration budget (warning for each network out of
+    iterations).
+    """
+    state, hyper = stack.state, stack.hyper
+    if validation_score is not None:
+        best = state.best_validation_score
+        # NaN compares False both ways, exactly as in scikit-learn.
+        not_better = validation_score < best + hyper.tol
+        improved = validation_score > best
+        if improved.any():
+            state.best_validation_score = np.where(improved, validation_score, best)
+            state.best_params[improved] = stack.params.flat[improved]
+    else:
+        not_better = loss > state.best_loss - hyper.tol
+        # fmin, not minimum: a NaN loss must not replace the best one.
+        np.fmin(state.best_loss, loss, out=state.best_loss)
+    count = state.no_improvement_count
+    count += 1
+    count *= not_better
+    state.optimizer.iteration_ends(state.t)
+
+    plateaued = count > hyper.n_iter_no_change
+    done = np.zeros(len(count), dtype=bool)
+    if np.logical_or.reduce(plateaued):
+        first = np.flatnonzero(plateaued)[0]
+        done = state.optimizer.trigger_stopping(
+            plateaued,
+            verbose,
+            message % (hyper.tol[first], hyper.n_iter_no_change[first]),
+        )
+        count[plateaued & ~done] = 0
+    if not check_budget:
+        return done
+    out_of_budget = (state.n_iter >= hyper.max_iter) & ~done
+    for max_iter in hyper.max_iter[out_of_budget]:
+        warnings.warn(
+            "Stochastic Optimizer: Maximum iterations (%d) reached "
+            "and the optimization hasn't converged yet." % max_iter,
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return done | out_of_budget
+
+
+def _stopping_message(config):
+    if config.early_stopping:
+        return (
+            "Validation score did not improve more than tol=%f for %d "
+            "consecutive epochs."
+        )
+    return "Training loss did not improve more than tol=%f for %d consecutive epochs."
+
+
+class _History:
+    """Per-epoch values of the networks still training (losses, scores).
+
+    Recording keeps the epoch's array as it is; ``write_to`` appends each
+    network's values to its list once, at the end, instead of ``K`` list
+    appends per epoch.
+    """
+
+    def __init__(self):
+        self._origins, self._values = [], []
+
+    def record(self, origin, values):
+        self._origins.append(origin)
+        self._values.append(values)
+
+    def write_to(self, lists):
+        if not self._values:
+            return
+        origins = np.concatenate(self._origins)
+        order = np.argsort(origins, kind="stable")
+        origins = origins[order]
+        values = np.concatenate(self._values)[order].tolist()
+        starts = np.flatnonzero(np.diff(origins, prepend=-1))
+        for start, stop in zip(starts, [*starts[1:], len(origins)]):
+            lists[origins[start]].extend(values[start:stop])
+
+
+def fit_stochastic(
+    architecture,
+    params,
+    data,
+    config,
+    hyper,
+    state,
+    *,
+    score,
+    incremental=False,
+    verbose=False,
+    callbacks=(),
+    kernel=None,
+):
+    """Train ``K`` networks with a stochastic solver of ``SOLVERS``.
+
+    A network leaves the stack when it is done (converged, plateaued or out of
+    iterations) or a callback stops it; the others go on.
+
+    Parameters
+    ----------
+    architecture : Architecture
+    params : StackedParameters
+        Parameters of the ``K`` networks to start from.  Not modified.
+    data : StackedData
+    config : StochasticConfig
+    hyper : Hyperparameters
+    state : TrainingState
+        Where each network starts from: made by ``TrainingState.new`` and
+        ``start_call`` for a new fit, or a previous result's ``state`` to
+        continue.  A new optimizer is made when ``state.optimizer`` is None.
+        Not modified.
+    score : callable
+        ``score(y_true, output, sample_weight) -> (K,)``: the validation score
+        used by early stopping.
+    incremental : bool
+        One epoch only (``partial_fit``).
+    verbose : bool
+    callbacks : sequence of callables
+        Each called as ``callback(event)`` with an :class:`EpochEvent` after
+        every epoch; ``event.stop(...)`` stops networks.
+    kernel : object, default=None
+        The kernel that runs the steps (:mod:`skinit._kernel`); None picks one.
+
+    Returns
+    -------
+    result : TrainingResult
+    """
+    kernel = kernel or select_kernel(architecture, config, data)
+    n_networks = params.flat.shape[0]
+    state = concatenate([state])  # copies of the per-network arrays
+    state.loss_curves = [list(curve) for curve in state.loss_curves]
+    state.validation_scores = [list(scores) for scores in state.validation_scores]
+    if state.optimizer is None:
+        state.optimizer = SOLVERS[config.solver].make_optimizer(
+            config, hyper, architecture.n_params, params.flat.dtype
+        )
+    stack = Stack(
+        origin=np.arange(n_networks),
+        params=StackedParameters(architecture.layer_units, params.flat.copy()),
+        data=data,
+        hyper=hyper,
+        state=state,
+    )
+    epoch_batches = batches(config, data.n_samples)
+    shuffled = shuffles(config)
+    message = _stopping_message(config)
+    n_samples = data.n_samples
+    losses, scores = _History(), _History()
+    left, interrupted = [], False
+
+    def epochs_to_budget(stack):
+        # Nothing runs out of iterations before then: the budget test, a few
+        # numpy calls, is skipped until that epoch.
+        return int((stack.hyper.max_iter - stack.state.n_iter).min())
+
+    budget_in = epochs_to_budget(stack)
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        try:
+            while stack.n_networks:
+                loss = run_epoch(kernel, architecture, stack, epoch_batches, shuffled)
+                stack.state.n_iter += 1
+                stack.state.t += n_samples
+                losses.record(stack.origin, loss)
+                if verbose:
+                    for value, n_iter in zip(loss, stack.state.n_iter):
+                        print("Iteration %d, loss = %.8f" % (n_iter, value))
+                validation_score = None
+                if config.early_stopping:
+                    validation_score = validate(architecture, stack, score)
+                    scores.record(stack.origin, validation_score)
+                    if verbose:
+                        for value in validation_score:
+                            print("Validation score: %f" % value)
+                budget_in -= 1
+                done = stopping_rule(
+                    stack,
+                    loss,
+                    validation_score,
+                    verbose=verbose,
+                    message=message,
+                    check_budget=budget_in <= 0 and not incremental,
+                )
+                leaving = done
+                if callbacks:
+                    event = EpochEvent(
+                        stack.origin,
+                        stack.state.n_iter,
+                        loss,
+                        validation_score,
+                        time.perf_counter() - start,
+                        stack.params,
+                        done,
+                    )
+                    for callback in callbacks:
+                        callback(event)
+                    if event.stopped is not None:
+                        leaving = done | event.stopped
+                if incremental:
+                    leaving = np.ones(stack.n_networks, dtype=bool)
+                if np.logical_or.reduce(leaving):
+                    # The data of networks that leave is not needed again.
+                    retired = take(replace(stack, data=None), leaving)
+                    left.append((retired, done[leaving]))
+                    stack = take(stack, ~leaving)
+                    if stack.n_networks:
+                        budget_in = epochs_to_budget(stack)
+        except KeyboardInterrupt:
+            interrupted = True
+            left.append(
+                (replace(stack, data=None), np.zeros(stack.n_networks, dtype=bool))
+            )
+
+    stacks, finished = zip(*left)
+    stack = concatenate(stacks)
+    order = np.argsort(stack.origin)
+    stack = take(stack, order)
+    losses.write_to(stack.state.loss_curves)
+    scores.write_to(stack.state.validation_scores)
+    return TrainingResult(
+        stack.params, stack.state, np.concatenate(finished)[order], interrupted
+    )
