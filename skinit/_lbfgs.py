@@ -11,9 +11,10 @@ operations on the same operands in the same order, hence the same numbers.
 What fixes the order (and is kept so on purpose):
 
 - the parameter vector handed to scipy is in scikit-learn's packing (every
-  weight matrix, then every bias vector) and in the data's dtype: scipy
-  evaluates the function at points of the initial vector's dtype, so float32
-  data is trained with float32 evaluations, as in scikit-learn;
+  weight matrix, then every bias vector) and in the data's dtype, as
+  scikit-learn's: recent scipy evaluates the function at points of the
+  initial vector's dtype (float32 data gives float32 evaluations), older
+  scipy at float64 points, and either way as it does for scikit-learn;
 - a layer's pre-activation is ``X @ W`` plus the bias, added in place;
 - the loss is the weighted average over samples of the per-sample
   cross-entropy (``xlogy`` of the boolean targets), summed over outputs, plus

@@ -301,9 +301,9 @@ def test_lbfgs_full_run_equals_scikit_learn(activation, target, alpha, weighted)
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_lbfgs_on_float32_equals_scikit_learn(weighted):
-    """scipy evaluates the loss at points of the initial vector's dtype, so a
-    float32 fit runs float32 evaluations and returns float64 weights, in
-    scikit-learn as in skinit."""
+    """scipy evaluates the loss at points of the initial vector's dtype
+    (float32 with recent scipy, float64 with older ones) and returns float64
+    weights, in scikit-learn as in skinit."""
     X, y = _iris()
     X = X.astype(np.float32)
     sample_weight = (
