@@ -13,7 +13,7 @@ probabilities are clipped to ``[eps, 1 - eps]`` before the logarithm, so no
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 
 def inplace_identity(z):
@@ -39,6 +39,11 @@ def inplace_relu(z):
     np.maximum(z, 0.0, out=z)
 
 
+def inplace_exp(z):
+    """Exponential in place: the output of Poisson regression, always positive."""
+    np.exp(z, out=z)
+
+
 def inplace_softmax(z):
     """Softmax over the units axis (axis 0) in place.
 
@@ -55,6 +60,7 @@ ACTIVATIONS = {
     "tanh": inplace_tanh,
     "relu": inplace_relu,
     "softmax": inplace_softmax,
+    "exp": inplace_exp,
 }
 
 
@@ -141,9 +147,36 @@ def log_loss(y_true, y_prob, sample_weight=None):
     return _sum_over_outputs(_mean_over_samples(log_prob, sample_weight, -1))
 
 
+def squared_error(y_true, y_pred, sample_weight=None):
+    """Half the mean squared error, averaged over outputs, one per network.
+
+    Half, as in scikit-learn, so that its gradient with respect to an identity
+    output is ``y_pred - y_true``.
+    """
+    residual = np.subtract(y_true, y_pred)
+    np.square(residual, out=residual)
+    return 0.5 * _mean_over_samples(residual, sample_weight).mean(axis=0)
+
+
+def poisson_loss(y_true, y_pred, sample_weight=None):
+    """Half the mean Poisson deviance, summed over outputs, one per network.
+
+    ``y log(y / mu) - y + mu`` with ``0 log 0 = 0``, the constant
+    ``y log y - y`` included as scikit-learn includes it; its gradient with
+    respect to the pre-activation of an exponential output ``mu = exp(z)`` is
+    ``mu - y``.
+    """
+    deviance = xlogy(y_true, y_true / y_pred)
+    deviance -= y_true
+    deviance += y_pred
+    return _sum_over_outputs(_mean_over_samples(deviance, sample_weight))
+
+
 LOSS_FUNCTIONS = {
     "binary_log_loss": binary_log_loss,
     "log_loss": log_loss,
+    "squared_error": squared_error,
+    "poisson": poisson_loss,
 }
 
 # The output activation each loss is the canonical link of: with these pairs the
@@ -152,6 +185,8 @@ LOSS_FUNCTIONS = {
 OUTPUT_LOSS = {
     "logistic": "binary_log_loss",
     "softmax": "log_loss",
+    "identity": "squared_error",
+    "exp": "poisson",
 }
 
 
@@ -182,3 +217,35 @@ def accuracy_from_output(output_activation, y_true, output, sample_weight=None):
     accuracy = _mean_over_samples(correct[None].astype(float), sample_weight)[0]
     finite = np.isfinite(output).all(axis=(0, 2))
     return np.where(finite, accuracy, np.nan)
+
+
+def r2_from_output(y_true, output, sample_weight=None):
+    """Coefficient of determination R^2 of each network, from its output layer.
+
+    As scikit-learn's ``MLPRegressor`` scores a validation set: ``r2_score``
+    of each output, uniformly averaged.  An output whose targets are constant
+    scores 1 when predicted exactly, else 0 (no division by zero); a network
+    whose output is not finite scores NaN.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_outputs, K, n)
+    output : ndarray of shape (n_outputs, K, n)
+    sample_weight : ndarray of shape (K, n), default=None
+
+    Returns
+    -------
+    r2 : ndarray of shape (K,)
+    """
+    weight = 1.0 if sample_weight is None else sample_weight
+    residual = np.subtract(y_true, output)
+    np.square(residual, out=residual)
+    numerator = np.add.reduce(weight * residual, axis=-1)
+    mean = _mean_over_samples(y_true, sample_weight)[..., None]
+    spread = np.square(y_true - mean)
+    denominator = np.add.reduce(weight * spread, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        explained = 1 - numerator / denominator
+    r2 = np.where(numerator == 0, 1.0, np.where(denominator == 0, 0.0, explained))
+    finite = np.isfinite(output).all(axis=(0, 2))
+    return np.where(finite, r2.mean(axis=0), np.nan)

@@ -248,7 +248,8 @@ def loss_and_gradient(
     loss = LOSS_FUNCTIONS[architecture.loss](y, output, sample_weight)
 
     # With a canonical link (sigmoid + cross-entropy, softmax + categorical
-    # cross-entropy) the output delta is ``a - y``.
+    # cross-entropy, identity + squared error, exp + Poisson deviance) the
+    # output delta is ``a - y``.
     deltas = workspace.deltas
     delta = np.subtract(output, y, out=deltas[-1])
     if sample_weight is not None:

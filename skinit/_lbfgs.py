@@ -16,9 +16,10 @@ What fixes the order (and is kept so on purpose):
   initial vector's dtype (float32 data gives float32 evaluations), older
   scipy at float64 points, and either way as it does for scikit-learn;
 - a layer's pre-activation is ``X @ W`` plus the bias, added in place;
-- the loss is the weighted average over samples of the per-sample
-  cross-entropy (``xlogy`` of the boolean targets), summed over outputs, plus
-  ``(0.5 * alpha) * sum_l ||W_l||^2 / sw_sum``;
+- the loss is the weighted average over samples of the per-sample loss
+  (cross-entropy by ``xlogy`` of the boolean targets; half squared error;
+  half Poisson deviance), reduced over outputs as scikit-learn reduces it,
+  plus ``(0.5 * alpha) * sum_l ||W_l||^2 / sw_sum``;
 - a weight gradient is ``A.T @ delta``, plus ``alpha * W``, divided by
   ``sw_sum``; a bias gradient is the sum of the deltas over samples divided by
   ``sw_sum``.
@@ -55,6 +56,8 @@ def _inplace_relu_derivative(a, delta):
 _OUTPUT_ACTIVATIONS = {
     "logistic": ACTIVATIONS["logistic"],
     "softmax": _inplace_softmax_rows,
+    "identity": ACTIVATIONS["identity"],
+    "exp": ACTIVATIONS["exp"],
 }
 _HIDDEN_DERIVATIVES = {**DERIVATIVES, "relu": _inplace_relu_derivative}
 
@@ -104,7 +107,51 @@ def log_loss(y, prob, sample_weight=None):
     return -np.average(per_sample, weights=sample_weight, axis=0).sum()
 
 
-_LOSSES = {"logistic": binary_log_loss, "softmax": log_loss}
+def squared_loss(y, prediction, sample_weight=None):
+    """Half the squared error, averaged over samples and over outputs.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_outputs)
+        Targets.
+    prediction : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,), default=None
+
+    Returns
+    -------
+    loss : float
+    """
+    squared = (y - prediction) ** 2
+    return 0.5 * np.average(squared, weights=sample_weight, axis=0).mean()
+
+
+def poisson_loss(y, prediction, sample_weight=None):
+    """Half the Poisson deviance, averaged over samples and summed over outputs.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_outputs)
+        Non-negative targets (``xlogy`` makes a zero target's term 0).
+    prediction : ndarray of shape (n_samples, n_outputs)
+        Predicted means, positive.
+    sample_weight : ndarray of shape (n_samples,), default=None
+
+    Returns
+    -------
+    loss : float
+    """
+    per_sample = xlogy(y, y / prediction) - y + prediction
+    return np.average(per_sample, weights=sample_weight, axis=0).sum()
+
+
+# Each output activation with the loss it is the canonical link of, so that
+# the output delta is ``output - y``.
+_LOSSES = {
+    "logistic": binary_log_loss,
+    "softmax": log_loss,
+    "identity": squared_loss,
+    "exp": poisson_loss,
+}
 
 
 def forward_pass(coefs, intercepts, X, hidden_activation, output_activation):
@@ -116,7 +163,7 @@ def forward_pass(coefs, intercepts, X, hidden_activation, output_activation):
     intercepts : list of ndarray of shape (fan_out,)
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     hidden_activation : str
-    output_activation : {'logistic', 'softmax'}
+    output_activation : {'logistic', 'softmax', 'identity', 'exp'}
 
     Returns
     -------
@@ -176,12 +223,13 @@ def loss_and_gradient(
     intercepts : list of ndarray of shape (fan_out,)
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     y : ndarray of shape (n_samples, n_outputs)
-        Boolean label indicators.
+        Boolean label indicators (classification) or targets (regression),
+        as the estimator validated them.
     sample_weight : ndarray of shape (n_samples,) or None
     alpha : float
         L2 penalty, divided by the sample weight sum.
     hidden_activation : str
-    output_activation : {'logistic', 'softmax'}
+    output_activation : {'logistic', 'softmax', 'identity', 'exp'}
 
     Returns
     -------
@@ -200,8 +248,8 @@ def loss_and_gradient(
     sw_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
     loss += (0.5 * alpha) * squared_norm / sw_sum
 
-    # Sigmoid + binary and softmax + categorical cross-entropy are canonical
-    # pairs: the output delta is ``output - y``.
+    # Every output activation is its loss's canonical link (_LOSSES): the
+    # output delta is ``output - y``.
     delta = activations[-1] - y
     if sample_weight is not None:
         delta *= sample_weight.reshape(-1, 1)
@@ -283,7 +331,7 @@ def fit_lbfgs(
         The starting network, in the data's dtype.
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     y : ndarray of shape (n_samples, n_outputs)
-        Boolean label indicators.
+        Boolean label indicators, or regression targets.
     sample_weight : ndarray of shape (n_samples,) or None
     alpha : float
     max_iter, max_fun : int

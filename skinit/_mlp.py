@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
@@ -16,7 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skinit._activations_losses import accuracy_from_output
+from skinit._activations_losses import accuracy_from_output, r2_from_output
 from skinit._engine import (
     Architecture,
     StackedParameters,
@@ -25,7 +25,7 @@ from skinit._engine import (
 from skinit._lbfgs import check_initial_forward_pass, fit_lbfgs
 from skinit._optimizers import SOLVERS
 from skinit._persistence import training_state_from_dict, training_state_to_dict
-from skinit._pretrained import take_pretrained
+from skinit._pretrained import interrupt_raises, take_pretrained
 from skinit._sklearn_private import (
     Interval,
     StrOptions,
@@ -65,7 +65,8 @@ def _stacked(X):
 class BaseInitMLP(BaseEstimator):
     """Shared machinery of the classifier and the regressor.
 
-    Not for direct use: use :class:`InitMLPClassifier`.
+    Not for direct use: use :class:`InitMLPClassifier` or
+    :class:`InitMLPRegressor`.
     """
 
     _parameter_constraints: dict = {
@@ -76,6 +77,65 @@ class BaseInitMLP(BaseEstimator):
         "bias_initializer": [StrOptions(set(available_bias_initializers()))],
         "record_every": [Interval(Integral, 1, None, closed="left"), None],
     }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        initializer="sklearn",
+        scale=1.0,
+        bias_initializer="auto",
+        record_every=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.initializer = initializer
+        self.scale = scale
+        self.bias_initializer = bias_initializer
+        self.record_every = record_every
 
     # ------------------------------------------------------------------ fitting
     def _layer_units(self, n_features):
@@ -149,6 +209,8 @@ class BaseInitMLP(BaseEstimator):
             callbacks=callbacks,
         )
         if result.interrupted:
+            if interrupt_raises():
+                raise KeyboardInterrupt
             # As scikit-learn: keep what was trained so far.
             warnings.warn("Training interrupted by user.", stacklevel=3)
         return self._complete_fit(
@@ -347,6 +409,11 @@ class BaseInitMLP(BaseEstimator):
         return True
 
     # --------------------------------------------------------------- predicting
+    def _output(self, X):
+        """The output layer on ``X``, raveled for a single output."""
+        y_pred = self._forward_pass_fast(X)
+        return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
+
     def _forward_pass_fast(self, X, check_input=True):
         if check_input:
             X = validate_data(
@@ -571,65 +638,6 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
     (0.9933, 0.96)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        initializer="sklearn",
-        scale=1.0,
-        bias_initializer="auto",
-        record_every=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.initializer = initializer
-        self.scale = scale
-        self.bias_initializer = bias_initializer
-        self.record_every = record_every
-
     def _output_activation(self):
         return (
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -761,12 +769,243 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         with np.errstate(divide="ignore"):
             return np.log(y_prob, out=y_prob)
 
-    def _output(self, X):
-        """The output layer on ``X``, raveled for a single output."""
-        y_pred = self._forward_pass_fast(X)
-        return y_pred.ravel() if self.n_outputs_ == 1 else y_pred
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        return tags
+
+
+class InitMLPRegressor(RegressorMixin, BaseInitMLP):
+    """Multi-layer perceptron regressor with a searchable weight initialization.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    the same parameters with the same defaults, and -- with the default
+    ``initializer='sklearn'`` -- the same fitted model.  Two parameters make
+    the initial weights a hyperparameter (``initializer`` and ``scale``), and
+    the solver ``'gd'`` adds full-batch gradient descent.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss minimized, with its output activation: 'squared_error' is
+        half the mean squared error (averaged over outputs) of an identity
+        output; 'poisson' is half the mean Poisson deviance (summed over
+        outputs) of an exponential output, for non-negative targets such as
+        counts.  Halved, as in scikit-learn, so that the gradient with respect
+        to the output layer's pre-activation is ``prediction - y``.
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units of the ith hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function of the hidden layers.
+    solver : {'lbfgs', 'sgd', 'adam', 'gd'}, default='adam'
+        The weight optimization algorithm: 'lbfgs' (scipy's L-BFGS-B),
+        'sgd', 'adam', or 'gd', full-batch gradient descent: 'sgd' with one
+        batch of all training samples, ``momentum=0`` and ``shuffle=False``,
+        each iteration one step (``max_iter`` counts steps, and schedules,
+        ``tol``/``n_iter_no_change`` and ``early_stopping`` act per step;
+        ``batch_size``, ``momentum``, ``nesterovs_momentum`` and ``shuffle``
+        are ignored).
+    alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
+shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum
+        The L2 penalty, the solvers' settings, the stopping rule and the
+        random state, with the defaults and meaning they have in
+        MLPRegressor; described in :class:`InitMLPClassifier`.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when
+        its coefficient of determination R^2 stops improving; the best weights
+        are kept.  Stochastic solvers only.
+    validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, max_fun
+        As in MLPRegressor; described in :class:`InitMLPClassifier`.
+    initializer, scale, bias_initializer, record_every
+        The initial weights and the training record, exactly as in
+        :class:`InitMLPClassifier`: the scheme drawing each weight matrix
+        (default 'sklearn', scikit-learn's own), the factor multiplying the
+        drawn weights (default 1.0, or 'gain'), how the biases start
+        (default 'auto') and the diagnostics recording period (default None,
+        nothing recorded).
+
+    Attributes
+    ----------
+    loss_ : float
+        The current loss computed with the loss function.
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The validation R^2 at each iteration with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best validation R^2 with ``early_stopping``.
+    best_loss_, loss_curve_, t_, coefs_, intercepts_, init_coefs_, \
+init_intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, \
+n_outputs_
+        The training record, the weights (fitted and initial) and the
+        shapes seen in ``fit``, as in :class:`InitMLPClassifier`.
+    out_activation_ : str
+        Name of the output activation function: 'identity' for
+        ``loss='squared_error'``, 'exp' for ``loss='poisson'``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+    InitMLPClassifier : The classifier counterpart.
+    skinit.initializers.available_initializers : The valid ``initializer`` names.
+
+    Notes
+    -----
+    The classifier's engine and draw order serve the regressor unchanged:
+    with ``initializer='sklearn'`` its fit is MLPRegressor's to rounding
+    (see the user guide's regression page).  Unlike MLPRegressor,
+    ``loss='poisson'`` rejects negative targets (their deviance is undefined:
+    scikit-learn trains on a NaN loss), and ``partial_fit`` is unavailable
+    with ``solver='lbfgs'``, as in MLPClassifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_friedman1
+    >>> from skinit import InitMLPRegressor
+    >>> X, y = make_friedman1(n_samples=200, random_state=0)
+    >>> reg = InitMLPRegressor(hidden_layer_sizes=(32, 32), initializer="he_normal",
+    ...                        learning_rate_init=0.01, max_iter=1000,
+    ...                        random_state=0).fit(X[:150], y[:150])
+    >>> reg.n_iter_ < 1000  # converged
+    True
+    >>> reg.predict(X[150:152]).shape
+    (2,)
+    >>> round(reg.score(X[150:], y[150:]), 2)  # R^2 on held-out data
+    0.79
+    """
+
+    _parameter_constraints: dict = {
+        **BaseInitMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        initializer="sklearn",
+        scale=1.0,
+        bias_initializer="auto",
+        record_every=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            initializer=initializer,
+            scale=scale,
+            bias_initializer=bias_initializer,
+            record_every=record_every,
+        )
+        self.loss = loss
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _validation_score(self, y_true, output, sample_weight):
+        return r2_from_output(y_true, output, sample_weight)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "Poisson regression."
+            )
+        return X, y
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The trained model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron regressor.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values: one column per output, raveled for a single
+            output.
+        """
+        check_is_fitted(self)
+        return self._output(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The Poisson deviance is defined for non-negative targets only.
+        tags.target_tags.positive_only = self.loss == "poisson"
         return tags

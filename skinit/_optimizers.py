@@ -16,7 +16,7 @@ A new stochastic solver is a :class:`BaseOptimizer` subclass plus a
 :class:`Solver` entry in :data:`SOLVERS`.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -253,14 +253,11 @@ def _sgd(config, hyper, n_params, dtype):
 
 def _gd(config, hyper, n_params, dtype):
     """'gd' is SGD on one batch of all samples, without momentum."""
-    return SGDOptimizer(
+    return _sgd(
+        replace(config, nesterovs_momentum=False),
+        replace(hyper, momentum=np.zeros_like(hyper.momentum)),
+        n_params,
         dtype,
-        hyper.learning_rate_init,
-        momentum=np.zeros_like(hyper.momentum),
-        power_t=hyper.power_t,
-        schedule=config.learning_rate,
-        nesterov=False,
-        n_params=n_params,
     )
 
 

@@ -248,13 +248,13 @@ class LayerStatisticsDisplay(_Display):
 
         Parameters
         ----------
-        estimator : InitMLPClassifier
+        estimator : InitMLPClassifier or InitMLPRegressor
             Fitted, or only a configuration (see
             :func:`skinit.diagnostics.diagnose`).
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The data the statistics are measured on.
-        y : array-like of shape (n_samples,)
-            Its labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
         at : {'auto', 'init', 'fitted'}, default='auto'
             Which weights, as in :func:`skinit.diagnostics.diagnose`.
         name : str, default=None
@@ -286,13 +286,13 @@ class LayerStatisticsDisplay(_Display):
 
         Parameters
         ----------
-        estimators : list of InitMLPClassifier
+        estimators : list of InitMLPClassifier or InitMLPRegressor
             Fitted, or only configurations (see
             :func:`skinit.diagnostics.diagnose`).
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The data the statistics are measured on.
-        y : array-like of shape (n_samples,)
-            Its labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
         at : {'auto', 'init', 'fitted'}, default='auto'
             Which weights, as in :func:`skinit.diagnostics.diagnose`.
         names : list of str, default=None
@@ -397,8 +397,8 @@ class TrainingRecordDisplay(_Display):
         from skinit.diagnostics import (
             LAYER_STATISTICS,
             NETWORK_STATISTICS,
-            STATISTIC_LABELS,
             _layer_names,
+            _statistic_label,
         )
 
         name = self.statistic
@@ -428,7 +428,8 @@ class TrainingRecordDisplay(_Display):
                 (lines[k, 0],) = axis.plot(
                     record.iterations, values, label=name, **line_kw
                 )
-            axis.set(yscale=yscale, xlabel="iteration", ylabel=STATISTIC_LABELS[name])
+            ylabel = _statistic_label(name, record.output_activation)
+            axis.set(yscale=yscale, xlabel="iteration", ylabel=ylabel)
             if self.names is not None:
                 axis.set_title(self.names[k])
         return self._plotted(lines, axes)
@@ -441,7 +442,7 @@ class TrainingRecordDisplay(_Display):
 
         Parameters
         ----------
-        estimator : InitMLPClassifier
+        estimator : InitMLPClassifier or InitMLPRegressor
             Fitted with ``record_every``.
         statistic : str, default="gradient_norm"
             The statistic, see :class:`TrainingRecordDisplay`.
@@ -473,7 +474,7 @@ class TrainingRecordDisplay(_Display):
 
         Parameters
         ----------
-        estimators : list of InitMLPClassifier
+        estimators : list of InitMLPClassifier or InitMLPRegressor
             Fitted with ``record_every``.
         statistic : str, default="gradient_norm"
             The statistic, see :class:`TrainingRecordDisplay`.
@@ -578,7 +579,7 @@ class LossCurveDisplay(_Display):
 
         Parameters
         ----------
-        estimator : InitMLPClassifier
+        estimator : InitMLPClassifier or InitMLPRegressor
             Fitted with a stochastic solver ('gd', 'sgd' or 'adam').
         name : str, default=None
             Legend label; by default the initializer and scale.
@@ -601,7 +602,7 @@ class LossCurveDisplay(_Display):
 
         Parameters
         ----------
-        estimators : list of InitMLPClassifier
+        estimators : list of InitMLPClassifier or InitMLPRegressor
             Fitted with a stochastic solver ('gd', 'sgd' or 'adam').
         names : list of str, default=None
             Legend labels; by default each initializer and scale.

@@ -1,10 +1,14 @@
 """Hand-over of fits trained ahead of time by the fused search.
 
-``InitSearchCV`` trains every candidate x fold at once, then lets scikit-learn's
-own search machinery score them: each ``fit`` that machinery makes finds its
-network already trained here, under a key made of the estimator's parameters
-and its training data, and takes it over instead of training again.  Outside a
-fused search no table is set and ``fit`` trains as usual.
+``InitSearchCV`` trains the candidate x fold fits in stacks and lets
+scikit-learn's own search machinery score them: each ``fit`` that machinery
+makes finds its network already trained, under a key made of the estimator's
+parameters and its training data, and takes it over instead of training again.
+Outside a fused search no table is set and ``fit`` trains as usual.
+
+Inside a fused search a Ctrl-C must stop the search, not truncate one fit and
+let the search report the rest: ``interrupts_raise`` makes ``fit`` raise
+KeyboardInterrupt where it would otherwise warn and keep the partial model.
 """
 
 from contextvars import ContextVar
@@ -12,6 +16,7 @@ from contextvars import ContextVar
 import joblib
 
 _PRETRAINED = ContextVar("skinit_pretrained_fits", default=None)
+_INTERRUPTS_RAISE = ContextVar("skinit_interrupts_raise", default=False)
 
 
 def data_digest(X, y, sample_weight):
@@ -39,7 +44,7 @@ def take_pretrained(estimator, X, y, sample_weight):
         key = fit_key(estimator, data_digest(X, y, sample_weight))
     except Exception:  # unhashable (a lambda parameter): never pretrained
         return False
-    fitted = table.get(key)
+    fitted = table.take(key)
     if fitted is None:
         return False
     if isinstance(fitted, BaseException):
@@ -49,7 +54,8 @@ def take_pretrained(estimator, X, y, sample_weight):
 
 
 class pretrained_fits:
-    """Context manager making ``table`` (key -> fitted estimator) visible to fit."""
+    """Context manager making ``table`` visible to fit: an object whose
+    ``take(key)`` gives the fitted estimator (or error) of a key, or None."""
 
     def __init__(self, table):
         self.table = table
@@ -60,3 +66,19 @@ class pretrained_fits:
 
     def __exit__(self, *exc_info):
         _PRETRAINED.reset(self._token)
+
+
+class interrupts_raise:
+    """Context manager under which a fit re-raises KeyboardInterrupt."""
+
+    def __enter__(self):
+        self._token = _INTERRUPTS_RAISE.set(True)
+        return self
+
+    def __exit__(self, *exc_info):
+        _INTERRUPTS_RAISE.reset(self._token)
+
+
+def interrupt_raises():
+    """Whether a fit interrupted by Ctrl-C must raise (inside a fused search)."""
+    return _INTERRUPTS_RAISE.get()

@@ -7,16 +7,24 @@ from numbers import Integral
 import joblib
 import numpy as np
 from joblib import effective_n_jobs, parallel_config
+from joblib.parallel import get_active_backend
 from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
+from sklearn.utils.metadata_routing import get_routing_for_object, process_routing
 from sklearn.utils.parallel import Parallel, delayed
 
 from skinit._mlp import BaseInitMLP
 from skinit._optimizers import SOLVERS
-from skinit._pretrained import data_digest, fit_key, pretrained_fits
+from skinit._pretrained import (
+    data_digest,
+    fit_key,
+    interrupts_raise,
+    pretrained_fits,
+)
+from skinit._progress import ProgressReporter, progress_sink
 from skinit._sklearn_private import BaseSearchCV, Interval, _safe_indexing
 from skinit._stack import Hyperparameters, concatenate, take
 from skinit._training import fit_stochastic
@@ -30,6 +38,10 @@ __all__ = ["InitRandomizedSearchCV", "InitSearchCV"]
 MAX_CHUNK = 24
 # ... and a chunk's buffers stay below this many bytes.
 CHUNK_MEMORY = 256 * 2**20
+# The fits of a round (trained together, held until scored) take at most about
+# this many bytes: ~10 fits of a (512,) network on 100 features, which keeps
+# the peak memory within 1.5x of GridSearchCV's (benchmarks/bench_memory.py).
+ROUND_MEMORY = 48 * 2**20
 
 
 def _last_step(estimator):
@@ -79,7 +91,7 @@ def _group_key(plan):
     )
 
 
-def _train_stack(keys, estimators, plans):
+def _train_stack(keys, estimators, plans, on_epoch=None):
     """Train planned fits as one stack; -> list of (key, fitted or error).
 
     Should the stack fail as a whole (say, out of memory), it returns nothing:
@@ -95,6 +107,7 @@ def _train_stack(keys, estimators, plans):
             Hyperparameters.from_estimators(estimators),
             concatenate([plan.state for plan in plans]),
             score=estimators[0]._validation_score,
+            callbacks=() if on_epoch is None else (on_epoch,),
         )
     except Exception:
         return []
@@ -117,7 +130,9 @@ def _train_stack(keys, estimators, plans):
 def _train_alone(key, estimator, X, y, sample_weight):
     """An ordinary fit, for what cannot stack; -> [(key, fitted or error)]."""
     try:
-        estimator.fit(X, y, sample_weight=sample_weight)
+        # No table: in-process, this fit must train, not look itself up.
+        with pretrained_fits(None), interrupts_raise():
+            estimator.fit(X, y, sample_weight=sample_weight)
     except Exception as error:
         return [(key, error)]
     return [(key, estimator)]
@@ -134,14 +149,265 @@ def _chunks(n_networks, per_network_bytes, n_workers):
     return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
+def _fit_bytes(mlp, n_features, n_samples):
+    """Rough memory a fit takes from planning to scoring: a dozen copies of
+    its parameters (initial and fitted weights, the stack's working copy,
+    gradients, optimizer state, hand-over copies) and the fold's inputs.
+    Outputs are counted as one unit (unknown before labels are binarized)."""
+    hidden = mlp.hidden_layer_sizes
+    hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+    units = [n_features, *hidden, 1]
+    n_params = sum((a + 1) * b for a, b in zip(units[:-1], units[1:]))
+    return 8 * (12 * n_params + n_samples * (n_features + 1))
+
+
+class _PlannedFit:
+    """A fit of the search before training: its key, its estimator (a clone
+    of the MLP with the candidate's parameters) and where its data come from."""
+
+    def __init__(self, key, network, fold, inputs_key):
+        self.key, self.network = key, network
+        self.fold, self.inputs_key = fold, inputs_key
+        self.uses = 1
+
+
+class _FusedFits:
+    """The candidate x fold fits of a search, trained a round at a time.
+
+    scikit-learn's search asks for its fits in order, candidate after
+    candidate, each for every fold.  The fits are cut, in that order, into
+    rounds of whole candidates whose trained networks fit in
+    ``ROUND_MEMORY``; a round is trained (its stackable fits in stacks, the
+    others alone, all through joblib) when the search first asks for one of
+    its fits, and each trained fit is dropped once handed over.  Memory thus
+    stays flat in the number of candidates.
+    """
+
+    def __init__(self, search, X, y, sample_weight, splits, backend):
+        self.search, self.backend = search, backend
+        self.n_workers = effective_n_jobs(search.n_jobs)
+        self.folds = [
+            (
+                _safe_indexing(X, train),
+                _safe_indexing(y, train),
+                None if sample_weight is None else _safe_indexing(sample_weight, train),
+            )
+            for train, _ in splits
+        ]
+        # Each fold's training data -- per preprocessing, for a pipeline --
+        # is made and hashed once, whatever the number of candidates.
+        self.inputs = {}
+        self.trained = {}
+        self.n_stacked, self.training_time = 0, 0.0
+        self.rounds = self._plan_rounds(search._candidate_list)
+        self.round_of = {
+            fit.key: index for index, fits in enumerate(self.rounds) for fit in fits
+        }
+        self.next_round = 0
+        self.n_fits = sum(len(fits) for fits in self.rounds)
+        self.n_trained = 0
+        self.sink = progress_sink()
+        self.reporter = (
+            ProgressReporter(self.n_fits, unit="fits") if search.verbose > 0 else None
+        )
+
+    def report(self, done):
+        """Progress: ``done`` fits trained (fractional inside a stack)."""
+        if self.reporter is not None:
+            self.reporter.update(done)
+        if self.sink is not None:
+            self.sink(done, self.n_fits)
+
+    def _stack_progress(self, networks):
+        """A per-epoch callback reporting a stack's progress, each network
+        counting for the fraction of its iteration budget it has run."""
+        budgets = np.array([network.max_iter for network in networks], dtype=float)
+
+        def on_epoch(event):
+            finished = len(budgets) - len(event.origin)
+            running = float(np.add.reduce(event.n_iter / budgets[event.origin]))
+            self.report(self.n_trained + finished + running)
+
+        return on_epoch
+
+    def _plan_rounds(self, candidates):
+        rounds, current, current_bytes, planned = [], [], 0, {}
+        for candidate in candidates:
+            estimator = clone(self.search.estimator).set_params(
+                **clone(candidate, safe=False)
+            )
+            mlp = _last_step(estimator)
+            if mlp is None:
+                continue
+            fits = []
+            for fold in range(len(self.folds)):
+                network = clone(mlp)
+                try:
+                    inputs_key = self._fold_inputs(estimator, fold)
+                    key = fit_key(network, self.inputs[inputs_key][1])
+                except Exception:  # left to scikit-learn's search
+                    continue
+                # Duplicates share one trained network, unless unseeded: then
+                # each draws its own, as in scikit-learn's search.
+                if key in planned and network.random_state is not None:
+                    planned[key].uses += 1
+                    continue
+                planned[key] = _PlannedFit(key, network, fold, inputs_key)
+                fits.append(planned[key])
+            if not fits:
+                continue
+            X_train = self.inputs[fits[0].inputs_key][0]
+            fit_bytes = _fit_bytes(mlp, X_train.shape[1], X_train.shape[0])
+            if current and current_bytes + fit_bytes * len(fits) > max(
+                ROUND_MEMORY, self.n_workers * fit_bytes
+            ):
+                rounds.append(current)
+                current, current_bytes = [], 0
+            current += fits
+            current_bytes += fit_bytes * len(fits)
+        if current:
+            rounds.append(current)
+        return rounds
+
+    def _fold_inputs(self, estimator, fold):
+        """Key of the MLP's training inputs for a fold (made once) in
+        ``self.inputs``: (inputs, digest of the fit's data).
+
+        For a pipeline, the preprocessing is fitted on the fold as
+        ``Pipeline.fit`` fits it (once per fold and preprocessing parameters).
+        """
+        preprocessing = None
+        if isinstance(estimator, Pipeline):
+            preprocessing = estimator[:-1]
+            key = (fold, joblib.hash(preprocessing.get_params(deep=False)))
+        else:
+            key = (fold, None)
+        if key not in self.inputs:
+            X_train, y_train, weight = self.folds[fold]
+            if preprocessing is not None:
+                X_train = clone(preprocessing).fit_transform(X_train, y_train)
+            self.inputs[key] = X_train, data_digest(X_train, y_train, weight)
+        return key
+
+    def take(self, key):
+        """The trained fit (or the error it raised) for ``key``; None if the
+        search did not plan it, or has handed all its copies over already."""
+        index = self.round_of.get(key)
+        if index is None:
+            return None
+        while key not in self.trained and self.next_round <= index:
+            self._train_round(self.rounds[self.next_round])
+            self.rounds[self.next_round] = None
+            self.next_round += 1
+        entries = self.trained.get(key)
+        if not entries:
+            return None
+        fitted, uses = entries[0]
+        if uses > 1:
+            entries[0] = (fitted, uses - 1)
+        else:
+            entries.pop(0)
+            if not entries:
+                del self.trained[key]
+        return fitted
+
+    def _train_round(self, fits):
+        start = time.perf_counter()
+        groups, alone = defaultdict(list), []
+        for fit in fits:
+            X_train = self.inputs[fit.inputs_key][0]
+            _, y_train, weight = self.folds[fit.fold]
+            network = fit.network
+            if not _stackable(network):
+                alone.append(
+                    delayed(_train_alone)(fit.key, network, X_train, y_train, weight)
+                )
+                continue
+            try:
+                network._validate_params()
+                plan = network._plan_fit(X_train, y_train, weight, incremental=False)
+            except Exception as error:
+                self._store(fit, error)
+                continue
+            groups[_group_key(plan)].append((fit, plan))
+        stack_tasks = []
+        # Per-epoch progress only where the stacks train in this process.
+        watch = (self.reporter or self.sink) and self.n_workers == 1
+        for members in groups.values():
+            chunks = _chunks(
+                len(members), _network_bytes(members[0][1]), self.n_workers
+            )
+            for chunk in chunks:
+                chunk_fits, plans = zip(*members[chunk])
+                networks = [fit.network for fit in chunk_fits]
+                stack_tasks.append(
+                    delayed(_train_stack)(
+                        [fit.key for fit in chunk_fits],
+                        networks,
+                        list(plans),
+                        self._stack_progress(networks) if watch else None,
+                    )
+                )
+            self.n_stacked += len(members)
+            if self.search.verbose > 0:
+                plan = members[0][1]
+                print(
+                    f"[{type(self.search).__name__}] stacking {len(members)} fits of "
+                    f"{'-'.join(map(str, plan.architecture.layer_units))} "
+                    f"{plan.architecture.hidden_activation} networks "
+                    f"(solver={plan.config.solver}, {len(chunks)} chunk(s), up to "
+                    f"{int(max(m[0].network.max_iter for m in members))} iterations)"
+                )
+        if self.search.verbose > 0 and alone:
+            print(f"[{type(self.search).__name__}] {len(alone)} fits train one by one")
+        uses = {fit.key: fit.uses for fit in fits}
+        results = Parallel(
+            n_jobs=self.search.n_jobs,
+            backend=self.backend,
+            pre_dispatch=self.search.pre_dispatch,
+            return_as="generator_unordered",
+        )(stack_tasks + alone)
+        for task_results in results:
+            for key, fitted in task_results:
+                self.trained.setdefault(key, []).append((fitted, uses[key]))
+            self.n_trained += len(task_results)
+            self.report(self.n_trained)
+        self.training_time += time.perf_counter() - start
+
+    def _store(self, fit, fitted):
+        self.trained.setdefault(fit.key, []).append((fitted, fit.uses))
+
+
+class _DrawnSplits:
+    """Folds drawn once, as a splitter: it gives those folds, and asks for the
+    metadata (``groups``) the original splitter asks for, so that routing
+    sends them as before."""
+
+    def __init__(self, splits, cv):
+        self.splits, self.cv = splits, cv
+
+    def split(self, X=None, y=None, groups=None):
+        return iter(self.splits)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        return len(self.splits)
+
+    def get_metadata_routing(self):
+        return get_routing_for_object(self.cv)
+
+
+def _routing_enabled():
+    return get_config().get("enable_metadata_routing", False)
+
+
 class _FusedSearchMixin:
-    """Trains all candidate x fold fits ahead of ``BaseSearchCV.fit``.
+    """Trains the candidate x fold fits in stacks for ``BaseSearchCV.fit``.
 
     ``fit`` plans every fit the search will make (same clones, parameters,
-    folds and fit parameters as scikit-learn's search), trains the stackable
-    ones in stacks through joblib, then runs scikit-learn's search, whose fits
-    take over the pretrained networks (see ``skinit._pretrained``).  Scores,
-    ranks, refit and ``cv_results_`` therefore come from scikit-learn itself.
+    folds and fit parameters as scikit-learn's search) and runs scikit-learn's
+    search, whose fits take over networks trained in stacks, a round at a time
+    (see ``_FusedFits`` and ``skinit._pretrained``).  Scores, ranks, refit and
+    ``cv_results_`` therefore come from scikit-learn itself.
     """
 
     def fit(self, X, y=None, **params):
@@ -162,165 +428,112 @@ class _FusedSearchMixin:
         -------
         self : object
             Instance of fitted estimator.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C, whichever fit it interrupts; the search is then left
+            without fitted attributes, never with results that look complete.
         """
+        before = set(vars(self))
+        try:
+            return self._fused_fit(X, y, **params)
+        except KeyboardInterrupt:
+            for name in set(vars(self)) - before:
+                delattr(self, name)
+            raise
+
+    def _fused_fit(self, X, y, **params):
         self._validate_params()
         for name in ("n_fused_fits_", "fused_fit_time_"):
             vars(self).pop(name, None)
         self._candidate_list = self._candidates()
         fit_parameters = self._fit_parameters(params)
-        if (
-            _last_step(self.estimator) is None
-            or fit_parameters is None
-            or get_config().get("enable_metadata_routing", False)
-        ):
-            return super().fit(X, y, **params)
+        if isinstance(fit_parameters, str):
+            if self.verbose > 0:
+                print(f"[{type(self).__name__}] not fused: {fit_parameters}")
+            with interrupts_raise():
+                return super().fit(X, y, **params)
         sample_weight, groups = fit_parameters
         X, y = indexable(X, y)
         # Split once: a generator or an unseeded shuffling splitter must give
         # the fits trained here and the search the same folds.
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(cv.split(X, y, groups))
-        table = self._pretrain(X, y, sample_weight, splits)
-        original_cv, self.cv = self.cv, splits
+        # The search's own fits run in this process, in order (they take their
+        # networks over); the stacks train with the backend in force here.
+        backend, _ = get_active_backend()
+        fused = _FusedFits(self, X, y, sample_weight, splits, backend)
+        original_cv, self.cv = self.cv, _DrawnSplits(splits, cv)
         try:
-            # The fits below only look their networks up: in-process, sequential.
-            with pretrained_fits(table), parallel_config(backend="sequential"):
-                return super().fit(X, y, **params)
+            with (
+                pretrained_fits(fused),
+                interrupts_raise(),
+                parallel_config(backend="sequential"),
+            ):
+                super().fit(X, y, **params)
         finally:
             self.cv = original_cv
+        if fused.reporter is not None:
+            fused.reporter.close()
+        self.n_fused_fits_ = fused.n_stacked
+        self.fused_fit_time_ = fused.training_time
+        if self.verbose > 0:
+            print(
+                f"[{type(self).__name__}] trained {fused.n_stacked} fits stacked in "
+                f"{fused.training_time:.2f} s"
+            )
+        return self
 
     def _run_search(self, evaluate_candidates):
         evaluate_candidates(self._candidate_list)
 
     def _fit_parameters(self, params):
-        """Split ``params`` into (sample_weight, groups); None if unsupported."""
+        """``(sample_weight, groups)`` of the MLP's fits and the splitter, or
+        the reason why the search cannot fuse."""
+        if _last_step(self.estimator) is None:
+            return "the estimator is not an skinit MLP (or a pipeline ending in one)"
+        if _routing_enabled():
+            return self._routed_fit_parameters(params)
         params = dict(params)
         groups = params.pop("groups", None)
         prefix = ""
         if isinstance(self.estimator, Pipeline):
             prefix = self.estimator.steps[-1][0] + "__"
         sample_weight = params.pop(prefix + "sample_weight", None)
-        return None if params else (sample_weight, groups)
+        if params:
+            return f"fit parameters other than sample_weight: {sorted(params)}"
+        return sample_weight, groups
 
-    def _plan(self, X, y, sample_weight, splits):
-        """Plan every fit of the search.
-
-        Returns the table of fits (key -> None, or the error planning raised),
-        the stackable plans grouped by ``_group_key`` and the fits that train
-        alone.  A fit that cannot even be keyed (an unhashable parameter, a
-        preprocessing step that fails) is left out: scikit-learn's search
-        trains it, or records its error, as usual.
-        """
-        table, groups, alone = {}, defaultdict(list), []
-        folds = [
-            (
-                _safe_indexing(X, train),
-                _safe_indexing(y, train),
-                None if sample_weight is None else _safe_indexing(sample_weight, train),
-            )
-            for train, _ in splits
-        ]
-        # Each fold's training data -- per preprocessing, for a pipeline --
-        # is made and hashed once, whatever the number of candidates.
-        inputs, shared_data = {}, {}
-        for candidate in self._candidate_list:
-            estimator = clone(self.estimator).set_params(**clone(candidate, safe=False))
-            mlp = _last_step(estimator)
-            if mlp is None:
-                continue
-            for fold, (X_train, y_train, weight) in enumerate(folds):
-                network = clone(mlp)
-                try:
-                    X_train, digest = self._fold_inputs(
-                        estimator, fold, X_train, y_train, weight, inputs
-                    )
-                    key = fit_key(network, digest)
-                except Exception:  # left to scikit-learn's search
-                    continue
-                if key in table:
-                    continue
-                table[key] = None
-                if not _stackable(network):
-                    alone.append((key, network, X_train, y_train, weight))
-                    continue
-                try:
-                    network._validate_params()
-                    plan = network._plan_fit(
-                        X_train, y_train, weight, incremental=False
-                    )
-                except Exception as error:
-                    table[key] = error
-                    continue
-                if not network.early_stopping:
-                    # Fits of one fold share their data (it only depends on the
-                    # fold): one copy per fold, not per candidate.
-                    data_key = (digest, plan.params.flat.dtype.str)
-                    plan.data = shared_data.setdefault(data_key, plan.data)
-                groups[_group_key(plan)].append((key, network, plan))
-        return table, groups, alone
-
-    def _pretrain(self, X, y, sample_weight, splits):
-        """Train every fit of the search; -> {fit key: fitted estimator or error}."""
-        start = time.perf_counter()
-        table, groups, alone = self._plan(X, y, sample_weight, splits)
-        n_workers = effective_n_jobs(self.n_jobs)
-        tasks = []
-        for members in groups.values():
-            chunks = _chunks(len(members), _network_bytes(members[0][2]), n_workers)
-            for chunk in chunks:
-                keys, networks, plans = zip(*members[chunk])
-                tasks.append(
-                    delayed(_train_stack)(list(keys), list(networks), list(plans))
-                )
-            if self.verbose > 0:
-                plan = members[0][2]
-                print(
-                    f"[{type(self).__name__}] stacking {len(members)} fits of "
-                    f"{'-'.join(map(str, plan.architecture.layer_units))} "
-                    f"{plan.architecture.hidden_activation} networks "
-                    f"(solver={plan.config.solver}, {len(chunks)} chunk(s), up to "
-                    f"{int(max(m[1].max_iter for m in members))} iterations)"
-                )
-        tasks += [delayed(_train_alone)(*fit) for fit in alone]
-        if self.verbose > 0 and alone:
-            print(f"[{type(self).__name__}] {len(alone)} fits train one by one")
-        results = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)(tasks)
-        for task_results in results:
-            table.update(task_results)
-        self.n_fused_fits_ = sum(len(members) for members in groups.values())
-        self.fused_fit_time_ = time.perf_counter() - start
-        if self.verbose > 0:
-            print(
-                f"[{type(self).__name__}] trained {len(table)} fits in "
-                f"{self.fused_fit_time_:.2f} s ({self.n_fused_fits_} stacked)"
-            )
-        return table
-
-    @staticmethod
-    def _fold_inputs(estimator, fold, X_train, y_train, weight, cache):
-        """The MLP's training inputs for a fold and the digest of its data.
-
-        For a pipeline, the preprocessing is fitted on the fold as
-        ``Pipeline.fit`` fits it (once per fold and preprocessing parameters).
-        """
-        preprocessing = None
-        if isinstance(estimator, Pipeline):
-            preprocessing = estimator[:-1]
-            key = (fold, joblib.hash(preprocessing.get_params(deep=False)))
-        else:
-            key = (fold, None)
-        if key not in cache:
-            if preprocessing is not None:
-                X_train = clone(preprocessing).fit_transform(X_train, y_train)
-            cache[key] = X_train, data_digest(X_train, y_train, weight)
-        return cache[key]
+    def _routed_fit_parameters(self, params):
+        """As ``_fit_parameters``, with metadata routing enabled: fuses when
+        the MLP's fit receives at most ``sample_weight`` and preprocessing
+        steps receive nothing."""
+        try:
+            routed = process_routing(self, "fit", **params)
+            groups = routed.splitter.split.get("groups")
+            fit_params = dict(routed.estimator.fit)
+            if isinstance(self.estimator, Pipeline):
+                steps = process_routing(self.estimator, "fit", **fit_params)
+                *preprocessing, (last, _) = self.estimator.steps
+                for name, _ in preprocessing:
+                    if any(steps[name][method] for method in steps[name]):
+                        return f"metadata routed to the step {name!r}"
+                fit_params = dict(steps[last].fit)
+        except Exception as error:  # scikit-learn's search reports it
+            return f"metadata routing failed ({error})"
+        sample_weight = fit_params.pop("sample_weight", None)
+        if fit_params:
+            return f"metadata other than sample_weight routed: {sorted(fit_params)}"
+        return sample_weight, groups
 
 
 class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     """Exhaustive search over a grid, training all candidates x folds at once.
 
     A drop-in for :class:`~sklearn.model_selection.GridSearchCV` when the
-    estimator is an :class:`~skinit.InitMLPClassifier` (or a
+    estimator is an :class:`~skinit.InitMLPClassifier` or an
+    :class:`~skinit.InitMLPRegressor` (or a
     :class:`~sklearn.pipeline.Pipeline` ending in one).  Fits that share the
     network's shape and algorithm -- the same ``hidden_layer_sizes``,
     ``activation``, ``solver``, ``batch_size``, ``shuffle``,
@@ -334,8 +547,9 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     Parameters
     ----------
     estimator : estimator object
-        An InitMLPClassifier or a Pipeline whose last step is one; any other
-        estimator is searched exactly as GridSearchCV would.
+        An InitMLPClassifier or InitMLPRegressor, or a Pipeline whose last
+        step is one; any other estimator is searched exactly as GridSearchCV
+        would.
     param_grid : dict or list of dictionaries
         Parameter names mapped to lists of values, as in GridSearchCV.
     scoring : str, callable, list, tuple or dict, default=None
@@ -457,7 +671,8 @@ class InitRandomizedSearchCV(_FusedSearchMixin, BaseSearchCV):
     Parameters
     ----------
     estimator : estimator object
-        An InitMLPClassifier or a Pipeline whose last step is one.
+        An InitMLPClassifier or InitMLPRegressor, or a Pipeline whose last
+        step is one.
     param_distributions : dict or list of dicts
         Parameter names mapped to distributions or lists to sample from.
     n_iter : int, default=10

@@ -20,6 +20,7 @@ order, stopping records), so calling :func:`fit_stochastic` again on that state
 continues its training exactly as if it had never paused.
 """
 
+import signal
 import time
 import warnings
 from dataclasses import dataclass, field, replace
@@ -196,7 +197,8 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
     epoch: the no-improvement count, the best loss (or best validation score
     and weights), the optimizer's end of iteration, then the plateau test and,
     if ``check_budget``, the iteration budget (warning for each network out of
-    iterations).
+    iterations).  Returns a boolean mask, or None when no network is done
+    (the common case, kept to a few numpy calls).
     """
     state, hyper = stack.state, stack.hyper
     if validation_score is not None:
@@ -217,7 +219,7 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
     state.optimizer.iteration_ends(state.t)
 
     plateaued = count > hyper.n_iter_no_change
-    done = np.zeros(len(count), dtype=bool)
+    done = None
     if np.logical_or.reduce(plateaued):
         first = np.flatnonzero(plateaued)[0]
         done = state.optimizer.trigger_stopping(
@@ -228,7 +230,9 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
         count[plateaued & ~done] = 0
     if not check_budget:
         return done
-    out_of_budget = (state.n_iter >= hyper.max_iter) & ~done
+    out_of_budget = state.n_iter >= hyper.max_iter
+    if done is not None:
+        out_of_budget &= ~done
     for max_iter in hyper.max_iter[out_of_budget]:
         warnings.warn(
             "Stochastic Optimizer: Maximum iterations (%d) reached "
@@ -236,7 +240,7 @@ def stopping_rule(stack, loss, validation_score, *, verbose, message, check_budg
             ConvergenceWarning,
             stacklevel=4,
         )
-    return done | out_of_budget
+    return out_of_budget if done is None else done | out_of_budget
 
 
 def _stopping_message(config):
@@ -246,6 +250,29 @@ def _stopping_message(config):
             "consecutive epochs."
         )
     return "Training loss did not improve more than tol=%f for %d consecutive epochs."
+
+
+class _InterruptAtEpochEnd:
+    """Ctrl-C during training, noted and acted upon when the epoch's
+    bookkeeping is complete, so that an interrupted network's state is whole
+    (its epoch count, samples seen and loss curve agree).  Outside the main
+    thread, where no signal handler can be set, KeyboardInterrupt is raised
+    wherever it falls, as usual."""
+
+    def __enter__(self):
+        self.requested = False
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        except ValueError:  # not the main thread
+            self._previous = None
+        return self
+
+    def _note(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 class _History:
@@ -353,7 +380,10 @@ def fit_stochastic(
 
     budget_in = epochs_to_budget(stack)
     start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    with (
+        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
+        _InterruptAtEpochEnd() as interrupt,
+    ):
         try:
             while stack.n_networks:
                 loss = run_epoch(kernel, architecture, stack, epoch_batches, shuffled)
@@ -379,7 +409,7 @@ def fit_stochastic(
                     message=message,
                     check_budget=budget_in <= 0 and not incremental,
                 )
-                leaving = done
+                stopped = None
                 if callbacks:
                     event = EpochEvent(
                         stack.origin,
@@ -388,21 +418,27 @@ def fit_stochastic(
                         validation_score,
                         time.perf_counter() - start,
                         stack.params,
-                        done,
+                        np.zeros(stack.n_networks, bool) if done is None else done,
                     )
                     for callback in callbacks:
                         callback(event)
-                    if event.stopped is not None:
-                        leaving = done | event.stopped
+                    stopped = event.stopped
                 if incremental:
-                    leaving = np.ones(stack.n_networks, dtype=bool)
-                if np.logical_or.reduce(leaving):
+                    stopped = np.ones(stack.n_networks, dtype=bool)
+                if stopped is not None:
+                    done = np.zeros_like(stopped) if done is None else done
+                    leaving = done | stopped
+                else:
+                    leaving = done
+                if leaving is not None and np.logical_or.reduce(leaving):
                     # The data of networks that leave is not needed again.
                     retired = take(replace(stack, data=None), leaving)
                     left.append((retired, done[leaving]))
                     stack = take(stack, ~leaving)
                     if stack.n_networks:
                         budget_in = epochs_to_budget(stack)
+                if interrupt.requested:
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             interrupted = True
             left.append(

@@ -10,7 +10,8 @@ fitting, or during training (``record_every``):
 - how many units are useless: the fraction of *dead* ReLU units and of
   *saturated* logistic / tanh units (definitions below);
 - what the output does: the spread (std, min, max) of the predicted
-  probabilities and the fraction of samples with saturated probabilities;
+  probabilities and the fraction of samples with saturated probabilities
+  (classifier), or the spread of the predictions in target units (regressor);
 - how the error propagates backward: the loss, the Frobenius norm of the
   gradient ``||dL/dW_l||`` of each weight matrix and its ratio to ``||W_l||``
   (times the learning rate, the relative change of ``W_l`` in one plain
@@ -34,10 +35,11 @@ saturated unit
 saturated output
     ``output_saturated_fraction`` is the fraction of *samples* whose predicted
     probabilities all lie outside ``[0.01, 0.99]``: confident predictions,
-    right or wrong.
+    right or wrong.  A regressor's output (identity, or exp for the Poisson
+    loss) is no probability and does not saturate: NaN.
 
 A statistic that does not apply to a layer (dead units of a tanh layer,
-saturation of a ReLU or identity layer) is NaN.  The last layer is the output
+saturation of a ReLU, identity or exp layer) is NaN.  The last layer is the output
 layer: its activation is the estimator's ``out_activation_``.
 
 The loss and gradients are those the solver sees: the estimator's loss with
@@ -55,7 +57,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
@@ -127,6 +129,20 @@ STATISTIC_LABELS = {
     "output_max": "output probability max",
     "output_saturated_fraction": "fraction of saturated outputs",
 }
+# A regressor's output is a prediction in target units, not a probability.
+_REGRESSION_OUTPUT_LABELS = {
+    "output_std": "output std (target units)",
+    "output_min": "output min (target units)",
+    "output_max": "output max (target units)",
+}
+_PROBABILITY_OUTPUTS = ("logistic", "softmax")
+
+
+def _statistic_label(name, output_activation):
+    """The plain-language name of a statistic of a network with this output."""
+    if output_activation not in _PROBABILITY_OUTPUTS:
+        return _REGRESSION_OUTPUT_LABELS.get(name, STATISTIC_LABELS[name])
+    return STATISTIC_LABELS[name]
 
 
 # ----------------------------------------------------------------- statistics
@@ -328,10 +344,11 @@ class DiagnosticReport:
         The training loss of these weights (penalty included), as the solver
         computes it.
     output_std, output_min, output_max : float
-        Spread of the predicted probabilities (the output layer's values).
+        Spread of the output layer's values: the predicted probabilities of a
+        classifier, the predictions of a regressor (in target units).
     output_saturated_fraction : float
         Fraction of the samples whose output probabilities are all outside
-        ``[0.01, 0.99]``; NaN for an identity output.
+        ``[0.01, 0.99]``; NaN for a regressor's identity or exp output.
 
     See Also
     --------
@@ -416,12 +433,18 @@ class DiagnosticReport:
             self.layer_units, self.hidden_activation, self.output_activation
         )
         title = f"{network}, {stage}, {self.n_samples} samples"
-        summary = (
-            f"loss {self.loss:.4g}; output probability std {self.output_std:.3g}, "
-            f"min {self.output_min:.3g}, max {self.output_max:.3g}, saturated on "
-            f"{_format_value(self.output_saturated_fraction, percent=True)} of "
-            "the samples"
+        spread = (
+            f"std {self.output_std:.3g}, min {self.output_min:.3g}, "
+            f"max {self.output_max:.3g}"
         )
+        if self.output_activation in _PROBABILITY_OUTPUTS:
+            summary = (
+                f"loss {self.loss:.4g}; output probability {spread}, saturated on "
+                f"{_format_value(self.output_saturated_fraction, percent=True)} "
+                "of the samples"
+            )
+        else:
+            summary = f"loss {self.loss:.4g}; output {spread} (target units)"
         header = [
             "layer",
             "units",
@@ -672,7 +695,7 @@ def _training_recorder(estimator, architecture, data, every):
 
     Parameters
     ----------
-    estimator : InitMLPClassifier
+    estimator : InitMLPClassifier or InitMLPRegressor
         The estimator being fitted; its ``coefs_`` / ``intercepts_`` are the
         starting weights and its ``alpha`` the L2 penalty.
     architecture : Architecture
@@ -727,7 +750,8 @@ def initial_network(estimator, X, y):
     """The network a configuration starts from on given data, untrained.
 
     Runs the first part of ``fit`` on a clone of ``estimator`` -- parameter
-    and data validation, label binarization, then the estimator's own
+    and data validation (and a classifier's label binarization), then the
+    estimator's own
     initialization from ``check_random_state(random_state)`` -- and stops
     before training.  The weights are therefore exactly those ``fit`` starts
     from: ``initial_network(est, X, y).coefs_`` equals
@@ -735,17 +759,17 @@ def initial_network(estimator, X, y):
 
     Parameters
     ----------
-    estimator : InitMLPClassifier
+    estimator : InitMLPClassifier or InitMLPRegressor
         The configuration; it is cloned, never modified (a ``RandomState``
         instance given as ``random_state`` is copied, not advanced).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Target labels.
+        Target labels (classifier) or values (regressor).
 
     Returns
     -------
-    network : InitMLPClassifier
+    network : InitMLPClassifier or InitMLPRegressor
         A clone whose ``coefs_`` and ``intercepts_`` (and ``init_coefs_``,
         ``init_intercepts_``) are the initial weights, with ``n_iter_ = 0``.
         It predicts, but has no ``loss_curve_``.
@@ -826,9 +850,9 @@ def _network_and_inputs(estimator, X, y):
         estimator = network
     if not _is_network(estimator):
         raise TypeError(
-            "diagnose takes an InitMLPClassifier (fitted or not), a fitted "
-            "MLPClassifier, or a Pipeline ending in one of them; got "
-            f"{estimator!r}."
+            "diagnose takes an InitMLPClassifier or InitMLPRegressor (fitted or "
+            "not), a fitted MLPClassifier or MLPRegressor, or a Pipeline ending "
+            f"in one of them; got {estimator!r}."
         )
     return estimator, X
 
@@ -838,7 +862,7 @@ def _is_network(estimator):
     from skinit._mlp import BaseInitMLP
 
     return isinstance(estimator, BaseInitMLP) or (
-        isinstance(estimator, MLPClassifier) and _is_fitted(estimator)
+        isinstance(estimator, MLPClassifier | MLPRegressor) and _is_fitted(estimator)
     )
 
 
@@ -847,23 +871,26 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
 
     Measures how the signal propagates forward (pre-activation mean and std,
     activation std, dead ReLU and saturated logistic / tanh units, spread of
-    the output probabilities) and how the error propagates backward (loss,
-    gradient norm of each weight matrix and its ratio to the weight norm).
+    the output probabilities or, for a regressor, of the predictions) and
+    how the error propagates backward (loss, gradient norm of each weight
+    matrix and its ratio to the weight norm).
     See :mod:`skinit.diagnostics` for the definitions.
 
     Parameters
     ----------
-    estimator : InitMLPClassifier or Pipeline
+    estimator : InitMLPClassifier, InitMLPRegressor or Pipeline
         A fitted estimator, or only a configuration (unfitted) whose initial
         network on (X, y) is diagnosed (see :func:`initial_network`).  A
-        fitted scikit-learn ``MLPClassifier`` works too with ``at='fitted'``.
-        A Pipeline ending in one of them is diagnosed on ``X`` transformed by
-        its other steps (fitted on ``(X, y)`` first if the pipeline is not).
+        fitted scikit-learn ``MLPClassifier`` or ``MLPRegressor`` works too
+        with ``at='fitted'``.  A Pipeline ending in one of them is diagnosed
+        on ``X`` transformed by its other steps (fitted on ``(X, y)`` first if
+        the pipeline is not).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         The data the statistics are measured on: the training data to see
         what the solver sees.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Target labels of ``X``, for the loss and the gradients.
+        Target labels (classifier) or values (regressor) of ``X``, for the
+        loss and the gradients.
     at : {'auto', 'init', 'fitted'}, default='auto'
         Which weights: 'init' the initial ones (``init_coefs_`` of a fitted
         estimator, else those :func:`initial_network` draws), 'fitted' the

@@ -5,10 +5,14 @@ import io
 import json
 import subprocess
 import sys
+import warnings
 
 import pytest
 
-from skinit._cli import DEFAULT_GRID, main, parse_grid, reading
+from skinit import InitMLPClassifier
+from skinit._cli import DEFAULT_GRID, main, parse_grid, reading, run_study
+from skinit._cli._study import INTERRUPTED
+from skinit.datasets import load_circles
 
 # Few steps and two folds: each run takes well under a second.
 FAST = ["--max-iter", "50", "--cv", "2", "--quiet"]
@@ -35,8 +39,21 @@ def test_help_mentions_the_options(capsys):
         "--scales",
         "--seed",
         "--format",
+        "--data",
+        "--target",
+        "--impute",
+        "--test-size",
+        "--hidden",
+        "--scoring",
+        "--plot",
+        "--version",
     ):
         assert option in out
+    # The defaults for the user's own data are shown.
+    assert "hidden layers 64, relu, solver adam" in " ".join(out.split())
+    assert "he_normal, lecun_normal x scales 0.1, 0.3, 1, 3, 10" in " ".join(
+        out.split()
+    )
 
 
 def test_table_names_every_configuration(capsys):
@@ -180,3 +197,54 @@ def test_python_dash_m_skinit():
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("initializer,scale,")
     assert "he_normal" in completed.stdout
+
+
+class InterruptedFit(InitMLPClassifier):
+    """A fit that Ctrl-C stopped: it warns as the engine does and returns."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        warnings.warn(INTERRUPTED, UserWarning, stacklevel=2)
+        return self
+
+
+def test_a_fit_stopped_by_ctrl_c_stops_the_study():
+    estimator = InterruptedFit(solver="gd", max_iter=2, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(estimator, [("zeros", 1.0)], load_circles(), cv=2)
+    # Outside the study, the warning is only a warning.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(*load_circles()[:2])
+    assert INTERRUPTED in [str(w.message) for w in caught]
+
+
+def test_reading_leaves_diverged_rows_out():
+    def row(name, test, cv):
+        return {
+            "initializer": name,
+            "scale": 1.0,
+            "train_accuracy": test,
+            "test_accuracy": test,
+            "cv_mean": cv,
+            "cv_std": 0.01,
+            "cv_scores": [cv - 0.01, cv + 0.01],
+            "initial_loss": 0.7,
+            "final_loss": 0.3,
+            "n_iter": 10,
+            "diverged": False,
+        }
+
+    diverged = {
+        **row("normal", 0.5, 0.5),
+        "cv_mean": None,
+        "cv_std": None,
+        "cv_scores": [0.5, None],
+        "diverged": True,
+    }
+    text = reading([row("a", 0.9, 0.8), diverged], cv=2)
+    assert "single split, a wins" in text and "cross-validation, a wins" in text
+    assert "normal (in 1 of 2 folds) diverges" in text
+    single_split = {"train_accuracy": None, "test_accuracy": None, "final_loss": None}
+    text = reading([{**diverged, **single_split}], cv=2)
+    assert text.startswith("Every configuration diverged: normal (on the single ")

@@ -6,11 +6,12 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import xlogy
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from skinit import InitMLPClassifier
+from skinit import InitMLPClassifier, InitMLPRegressor
 from skinit.datasets import load_circles
 from skinit.diagnostics import (
     LAYER_STATISTICS,
@@ -69,6 +70,8 @@ def _activate(name, z):
     if name == "softmax":
         e = np.exp(z - z.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
+    if name == "exp":
+        return np.exp(z)
     return z
 
 
@@ -95,8 +98,12 @@ def direct_statistics(coefs, intercepts, X, Y, hidden, output, alpha, sample_wei
     pc = np.clip(p, eps, 1 - eps)
     if output == "logistic":
         per_sample = -(Y * np.log(pc) + (1 - Y) * np.log(1 - pc)).sum(axis=1)
-    else:
+    elif output == "softmax":
         per_sample = -(Y * np.log(pc)).sum(axis=1)
+    elif output == "identity":  # half the squared error, averaged over outputs
+        per_sample = 0.5 * ((p - Y) ** 2).mean(axis=1)
+    else:  # exp: half the Poisson deviance, summed over outputs
+        per_sample = (xlogy(Y, Y / p) - Y + p).sum(axis=1)
     loss = (per_sample * sw).sum() / sw.sum()
     loss += 0.5 * alpha * sum((W**2).sum() for W in coefs) / sw.sum()
     grads = [None] * len(coefs)
@@ -132,7 +139,11 @@ def direct_statistics(coefs, intercepts, X, Y, hidden, output, alpha, sample_wei
     stats["output_std"], stats["output_min"], stats["output_max"] = (
         p.std(), p.min(), p.max()
     )
-    stats["output_saturated_fraction"] = np.mean(((p < 0.01) | (p > 0.99)).all(axis=1))
+    if output in ("logistic", "softmax"):
+        saturated = ((p < 0.01) | (p > 0.99)).all(axis=1)
+        stats["output_saturated_fraction"] = np.mean(saturated)
+    else:
+        stats["output_saturated_fraction"] = np.nan
     return stats
 
 
@@ -173,6 +184,78 @@ def test_statistics_equal_direct_computation(activation, n_classes, alpha, weigh
     assert report.layer_units == [3, 4, 3, 1 if n_classes == 2 else n_classes]
     assert report.stage == "init" and report.iteration == 0
     assert report.n_samples == 40
+
+
+@pytest.mark.parametrize(
+    "loss, activation, n_outputs, alpha, weighted",
+    [
+        ("squared_error", "relu", 1, 0.0, False),
+        ("squared_error", "tanh", 2, 0.3, True),
+        ("poisson", "relu", 1, 0.1, True),
+        ("poisson", "logistic", 2, 0.0, False),
+    ],
+)
+def test_regressor_statistics_equal_direct_computation(
+    loss, activation, n_outputs, alpha, weighted
+):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    Y = rng.poisson(2.0, size=(40, n_outputs)).astype(float)
+    y = Y[:, 0] if n_outputs == 1 else Y
+    sample_weight = rng.uniform(0.5, 2, size=40) if weighted else None
+    est = InitMLPRegressor(
+        loss=loss, hidden_layer_sizes=(4, 3), activation=activation, alpha=alpha,
+        initializer="he_normal", random_state=1,
+    )
+    network = initial_network(est, X, y)
+    report = diagnose(est, X, y, at="init", sample_weight=sample_weight)
+    expected = direct_statistics(
+        network.coefs_, network.intercepts_, X, Y, activation,
+        network.out_activation_, alpha, sample_weight,
+    )
+    for name in LAYER_STATISTICS + NETWORK_STATISTICS:
+        np.testing.assert_allclose(
+            getattr(report, name), expected[name], rtol=1e-9, atol=1e-12, err_msg=name
+        )
+    assert report.output_activation == ("exp" if loss == "poisson" else "identity")
+    # A regression output is no probability: no saturation, target units.
+    assert np.isnan(report.saturated_fraction[-1])
+    assert np.isnan(report.output_saturated_fraction)
+    summary = str(report).splitlines()[1]
+    assert "probability" not in summary and "saturated" not in summary
+    assert "(target units)" in summary
+
+
+def test_regressor_record_and_displays(pyplot):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = X[:, 0] ** 2 + rng.normal(scale=0.1, size=60)
+    est = InitMLPRegressor(
+        hidden_layer_sizes=(8, 8), solver="gd", learning_rate_init=0.01,
+        max_iter=20, tol=0, initializer="lsuv", record_every=5, random_state=0,
+    )
+    fitted = fit_quietly(est, X, y)
+    record = fitted.training_record_
+    np.testing.assert_array_equal(record.iterations, [0, 5, 10, 15, 20])
+    assert record.loss[0] == pytest.approx(fitted.loss_curve_[0], rel=1e-12)
+    final = diagnose(fitted, X, y)
+    np.testing.assert_allclose(record[-1].output_std, final.output_std)
+    assert final.output_std == pytest.approx(fitted.predict(X).std())
+    display = TrainingRecordDisplay.from_estimator(fitted, statistic="output_std")
+    assert display.ax_.get_ylabel() == "output std (target units)"
+    LayerStatisticsDisplay.from_estimators([est, fitted], X, y)
+    LossCurveDisplay.from_estimator(fitted)
+
+
+def test_diagnose_a_fitted_sklearn_regressor():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3))
+    y = rng.poisson(np.exp(X[:, 0]))
+    mlp = MLPRegressor(loss="poisson", hidden_layer_sizes=(5,), max_iter=5,
+                       random_state=0)
+    report = diagnose(fit_quietly(mlp, X, y), X, y)
+    assert report.output_min == pytest.approx(mlp.predict(X).min())
+    assert report.output_activation == "exp"
 
 
 def test_sparse_input_gives_the_same_statistics(circles):

@@ -202,7 +202,7 @@ def test_diagnose_on_an_unfitted_pipeline_fits_its_steps_first():
     ids=["unfitted-MLPClassifier", "LogisticRegression", "Pipeline-without-network"],
 )
 def test_diagnose_rejects_other_estimators_with_a_type_error(estimator):
-    with pytest.raises(TypeError, match="diagnose takes an InitMLPClassifier"):
+    with pytest.raises(TypeError, match="takes an InitMLPClassifier or InitMLPRegr"):
         diagnose(estimator, X, Y)
 
 

@@ -17,7 +17,7 @@ from sklearn.neural_network._stochastic_optimizers import (
     SGDOptimizer as SklearnSGD,
 )
 
-from skinit import InitMLPClassifier
+from skinit import InitMLPClassifier, InitMLPRegressor
 from skinit._engine import StackedParameters, loss_and_gradient
 from skinit._kernel import BatchBuffers, NumpyKernel
 from skinit._optimizers import SOLVERS, AdamOptimizer, BaseOptimizer, SGDOptimizer
@@ -429,3 +429,21 @@ def test_multiclass_stack_trains_like_solo():
     stacked = train([clone(e) for e in estimators], data=dict(y=Y3))
     for k, estimator in enumerate(estimators):
         assert_same_networks(stacked, train([clone(estimator)], data=dict(y=Y3)), k)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regressor_stack_trains_like_solo(loss):
+    """Each network's loss and early-stopping R^2 are its own in a stack."""
+    targets = np.column_stack([np.abs(X[:, 0]), X[:, 1] ** 2])
+    estimators = [
+        InitMLPRegressor(
+            loss=loss, hidden_layer_sizes=(6,), solver="adam", batch_size=30,
+            early_stopping=True, n_iter_no_change=3, max_iter=[30, 12, 30][k],
+            random_state=k,
+        )
+        for k in range(3)
+    ]
+    stacked = train([clone(e) for e in estimators], data=dict(y=targets))
+    for k, estimator in enumerate(estimators):
+        solo = train([clone(estimator)], data=dict(y=targets))
+        assert_same_networks(stacked, solo, k)

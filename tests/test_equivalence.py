@@ -1,11 +1,15 @@
 """Drop-in equivalence: InitMLPClassifier with the default initializer equals
-scikit-learn's MLPClassifier fitted with the same parameters, data and seed."""
+scikit-learn's MLPClassifier fitted with the same parameters, data and seed.
+
+``CONFIGS`` and ``assert_same_model`` serve the regressor's equivalence tests
+too (``test_regressor.py``)."""
 
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import is_classifier
 from sklearn.datasets import (
     load_iris,
     make_classification,
@@ -88,29 +92,36 @@ def _fit_pair(X, y, sample_weight=None, **params):
     return ours, theirs
 
 
-def assert_same_model(ours, theirs, X):
+def assert_same_model(ours, theirs, X, rtol=RTOL):
+    """The fitted state and predictions of an MLP equal scikit-learn's."""
     assert ours.n_iter_ == theirs.n_iter_
     assert ours.n_layers_ == theirs.n_layers_
     assert ours.n_outputs_ == theirs.n_outputs_
     assert ours.out_activation_ == theirs.out_activation_
     assert ours.t_ == theirs.t_
-    assert_array_equal(ours.classes_, theirs.classes_)
+    if is_classifier(theirs):
+        assert_array_equal(ours.classes_, theirs.classes_)
     for mine, reference in zip(
         ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_
     ):
         assert mine.shape == reference.shape
         assert mine.dtype == reference.dtype
-        assert_allclose(mine, reference, rtol=RTOL, atol=ATOL)
-    assert_allclose(ours.loss_, theirs.loss_, rtol=RTOL)
+        assert_allclose(mine, reference, rtol=rtol, atol=ATOL)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=rtol)
     for name in ("loss_curve_", "validation_scores_"):
         mine, reference = getattr(ours, name, None), getattr(theirs, name, None)
         assert (mine is None) == (reference is None), name
         if mine is not None:
-            assert_allclose(mine, reference, rtol=RTOL, err_msg=name)
+            assert_allclose(mine, reference, rtol=rtol, err_msg=name)
     for name in ("best_loss_", "best_validation_score_"):
         assert hasattr(ours, name) == hasattr(theirs, name), name
         if getattr(theirs, name, None) is not None:
-            assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=RTOL)
+            assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=rtol)
+    if not is_classifier(theirs):
+        prediction = ours.predict(X)
+        assert prediction.shape == theirs.predict(X).shape
+        assert_allclose(prediction, theirs.predict(X), rtol=1e-6, atol=1e-10)
+        return
     assert_array_equal(ours.predict(X), theirs.predict(X))
     assert_allclose(
         ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6, atol=1e-10
@@ -322,3 +333,33 @@ def test_prediction_dtype_follows_numpy_promotion_like_scikit_learn():
     ours, theirs = _fit_pair(X.astype(np.float32), y, solver="adam", max_iter=5)
     for data in (X, X.astype(np.float32)):
         assert ours.predict_proba(data).dtype == theirs.predict_proba(data).dtype
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regressor_lbfgs_full_run_equals_scikit_learn(loss, weighted):
+    from sklearn.datasets import make_regression
+    from sklearn.neural_network import MLPRegressor
+
+    from skinit import InitMLPRegressor
+
+    X, y = make_regression(
+        n_samples=150, n_features=5, n_targets=2, noise=5.0, random_state=0
+    )
+    if loss == "poisson":
+        y = np.random.RandomState(0).poisson(np.exp(0.5 * X[:, 0]))
+    else:
+        y = y / 50
+    sample_weight = (
+        np.random.RandomState(1).uniform(0.2, 3.0, size=len(y)) if weighted else None
+    )
+    params = dict(
+        hidden_layer_sizes=(15, 7), solver="lbfgs", loss=loss, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = InitMLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
+        theirs = MLPRegressor(**params).fit(X, y, sample_weight=sample_weight)
+    assert_lbfgs_weights_equal(ours, theirs)
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-12)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9, atol=1e-12)

@@ -72,3 +72,31 @@ def test_single_fit_keeps_the_partial_model():
     assert int(t) == 300 * int(n_iter)
     assert int(n_predicted) == 100
     assert "Training interrupted by user." in messages
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_fused_search_stops_and_reports_nothing(n_jobs):
+    code, lines, err = interrupt_when_started(
+        f"""
+        from skinit import InitMLPClassifier, InitSearchCV
+        from skinit.datasets import load_circles
+
+        X, y, _, _ = load_circles()
+        search = InitSearchCV(
+            InitMLPClassifier(hidden_layer_sizes=(10, 5), solver="adam",
+                              max_iter=10**6, tol=0, n_iter_no_change=10**6,
+                              batch_size=50, random_state=0),
+            {{"scale": [0.5, 1.0], "initializer": ["he_normal", "normal"]}},
+            cv=3, verbose=1, n_jobs={n_jobs})
+        try:
+            search.fit(X, y)
+        except KeyboardInterrupt:
+            fitted = [name for name in vars(search) if name.endswith("_")]
+            print("RESULT interrupted", fitted)
+        else:
+            print("RESULT completed")
+        """,
+        started="[InitSearchCV] stacking",
+    )
+    assert code == 0, err
+    assert "RESULT interrupted []" in lines, lines[-3:]

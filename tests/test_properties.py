@@ -185,6 +185,8 @@ TARGETS = {
     "binary": ("logistic", lambda rng, n: rng.randint(0, 2, (n, 1))),
     "multiclass": ("softmax", lambda rng, n: np.eye(3)[rng.randint(0, 3, n)]),
     "multilabel": ("logistic", lambda rng, n: rng.randint(0, 2, (n, 3))),
+    "regression": ("identity", lambda rng, n: rng.randn(n, 1)),
+    "poisson": ("exp", lambda rng, n: rng.poisson(1.5, (n, 1))),
 }
 LAYER_UNITS = [3, 4, 3]  # the output layer's size is the target's
 
@@ -253,10 +255,12 @@ def _lbfgs_loss_and_gradient(
     """skinit._lbfgs's loss/gradient, flat in scikit-learn's packing."""
 
     def evaluate(flat):
+        # The classifier trains on boolean indicators, the regressor on floats.
+        targets = y if output_activation in ("identity", "exp") else y.astype(bool)
         loss, coef_grads, intercept_grads = lbfgs_loss_and_gradient(
             *unpack(flat, units),
             X,
-            y.astype(bool),
+            targets,
             sample_weight,
             alpha,
             activation,
@@ -286,6 +290,24 @@ def test_gradient_is_the_derivative_of_the_loss(
     _, gradient = evaluate(params)
     numeric = _central_differences(lambda p: evaluate(p)[0], params)
     assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "implementation",
+    [_engine_loss_and_gradient, _lbfgs_loss_and_gradient],
+    ids=["engine", "lbfgs"],
+)
+def test_multi_output_squared_error_gradient_sums_over_outputs(implementation):
+    """scikit-learn's squared loss averages over outputs but its gradient
+    (``output - y``) is that of the sum over outputs; skinit keeps both, for
+    the same fits, so with 3 outputs the gradient is 3 times the derivative."""
+    rng = np.random.RandomState(0)
+    units = [*LAYER_UNITS, 3]
+    X, y = rng.randn(9, units[0]), rng.randn(9, 3)
+    params = rng.randn(sum((a + 1) * b for a, b in zip(units[:-1], units[1:])))
+    evaluate = implementation(units, "tanh", "identity", X, y, None, 0.0)
+    numeric = _central_differences(lambda p: evaluate(p)[0], params)
+    assert_allclose(evaluate(params)[1], 3 * numeric, rtol=1e-5, atol=1e-7)
 
 
 # ------------------------------------------------------- dispatch-independence

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.stats import loguniform
 from sklearn.base import clone
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, make_friedman1
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, FitFailedWarning
 from sklearn.linear_model import LogisticRegression
@@ -21,11 +21,19 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skinit import InitMLPClassifier, InitRandomizedSearchCV, InitSearchCV
+import skinit._search as skinit_search
+from skinit import (
+    InitMLPClassifier,
+    InitMLPRegressor,
+    InitRandomizedSearchCV,
+    InitSearchCV,
+)
 from skinit.datasets import load_circles
 
 X_CIRCLES, Y_CIRCLES, _, _ = load_circles()
 X_CIRCLES, Y_CIRCLES = X_CIRCLES[:150], Y_CIRCLES[:150]
+X_FRIEDMAN, Y_FRIEDMAN = make_friedman1(n_samples=150, n_features=6, random_state=0)
+Y_COUNTS = np.random.RandomState(0).poisson(Y_FRIEDMAN / 5).astype(float)
 
 
 def _quiet(function, *args, **kwargs):
@@ -169,6 +177,82 @@ def test_cv_results_equal_grid_search(estimator, grid):
         assert_array_equal(a, b)
 
 
+REGRESSOR = InitMLPRegressor(
+    hidden_layer_sizes=(10, 5),
+    solver="gd",
+    learning_rate_init=0.01,
+    max_iter=150,
+    random_state=3,
+)
+
+
+@pytest.mark.parametrize(
+    "estimator, grid, y, fit_params",
+    [
+        (
+            make_pipeline(StandardScaler(), REGRESSOR),
+            {
+                "initmlpregressor__initializer": ["normal", "he_normal"],
+                "initmlpregressor__scale": [0.1, 1.0, 3.0],
+            },
+            Y_FRIEDMAN,
+            {},
+        ),
+        # Poisson, early stopping on R^2 and mini-batches, with sample weights.
+        (
+            make_pipeline(
+                StandardScaler(),
+                InitMLPRegressor(
+                    loss="poisson",
+                    hidden_layer_sizes=(8,),
+                    solver="adam",
+                    learning_rate_init=0.01,
+                    early_stopping=True,
+                    n_iter_no_change=3,
+                    max_iter=60,
+                    random_state=2,
+                ),
+            ),
+            {"initmlpregressor__initializer": ["he_normal", "glorot_uniform"]},
+            Y_COUNTS,
+            {"initmlpregressor__sample_weight": np.linspace(0.5, 2.0, 150)},
+        ),
+        # two outputs, several scorers, lbfgs fits alone in the same search
+        (
+            make_pipeline(StandardScaler(), REGRESSOR),
+            [
+                {"initmlpregressor__scale": [0.5, 2.0]},
+                {
+                    "initmlpregressor__solver": ["lbfgs"],
+                    "initmlpregressor__max_iter": [15],
+                },
+            ],
+            np.column_stack([Y_FRIEDMAN, Y_COUNTS]),
+            {},
+        ),
+    ],
+    ids=["gd-scale", "poisson-early-stopping-weighted", "multi-output-lbfgs"],
+)
+def test_regressor_cv_results_equal_grid_search(estimator, grid, y, fit_params):
+    fused, reference = _search_pair(
+        estimator,
+        grid,
+        X_FRIEDMAN,
+        y,
+        fit_params=fit_params,
+        cv=3,
+        scoring=["r2", "neg_mean_squared_error"],
+        refit="r2",
+        return_train_score=True,
+    )
+    assert_same_search(fused, reference)
+    assert fused.n_fused_fits_ > 0
+    assert_array_equal(
+        fused.best_estimator_.predict(X_FRIEDMAN),
+        reference.best_estimator_.predict(X_FRIEDMAN),
+    )
+
+
 def test_sample_weight_and_string_labels():
     labels = np.where(Y_CIRCLES == 1, "inner", "outer")
     weight = np.random.RandomState(0).uniform(0.5, 2.0, len(labels))
@@ -238,20 +322,29 @@ def test_parallel_jobs_give_the_same_results():
     assert_same_search(two, one)
 
 
-def test_randomized_search_equals_scikit_learn():
+@pytest.mark.parametrize(
+    "estimator, X, y",
+    [(GD, X_CIRCLES, Y_CIRCLES), (REGRESSOR, X_FRIEDMAN, Y_FRIEDMAN)],
+    ids=["classifier", "regressor"],
+)
+def test_randomized_search_equals_scikit_learn(estimator, X, y):
     distributions = {
         "initializer": ["he_normal", "glorot_uniform"],
         "scale": loguniform(0.05, 5.0),
     }
     fused = _quiet(
-        InitRandomizedSearchCV(GD, distributions, n_iter=5, cv=3, random_state=0).fit,
-        X_CIRCLES,
-        Y_CIRCLES,
+        InitRandomizedSearchCV(
+            estimator, distributions, n_iter=5, cv=3, random_state=0
+        ).fit,
+        X,
+        y,
     )
     reference = _quiet(
-        RandomizedSearchCV(GD, distributions, n_iter=5, cv=3, random_state=0).fit,
-        X_CIRCLES,
-        Y_CIRCLES,
+        RandomizedSearchCV(
+            estimator, distributions, n_iter=5, cv=3, random_state=0
+        ).fit,
+        X,
+        y,
     )
     assert_same_search(fused, reference)
 
@@ -342,3 +435,93 @@ def test_joblib_backends_give_the_same_results():
     with parallel_config(backend="threading", n_jobs=2):
         threaded = _quiet(InitSearchCV(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
     assert_same_search(threaded, reference)
+
+
+@pytest.mark.parametrize("search_class", [InitSearchCV, InitRandomizedSearchCV])
+def test_fits_train_a_round_at_a_time_with_the_same_results(monkeypatch, search_class):
+    """With a memory budget of one candidate per round, each round trains when
+    the search first asks for it, and the results equal GridSearchCV's."""
+    monkeypatch.setattr(skinit_search, "ROUND_MEMORY", 1)
+    rounds_trained = []
+    train_round = skinit_search._FusedFits._train_round
+
+    def counting(self, fits):
+        rounds_trained.append((len(fits), len(self.trained)))
+        return train_round(self, fits)
+
+    monkeypatch.setattr(skinit_search._FusedFits, "_train_round", counting)
+    grid = {"initializer": ["he_normal", "normal"], "scale": [0.1, 1.0, 3.0]}
+    if search_class is InitSearchCV:
+        fused = _quiet(search_class(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
+        reference = _quiet(GridSearchCV(GD, grid, cv=3).fit, X_CIRCLES, Y_CIRCLES)
+    else:
+        fused = _quiet(search_class(GD, grid, n_iter=4, cv=3, random_state=0).fit,
+                       X_CIRCLES, Y_CIRCLES)
+        reference = _quiet(
+            RandomizedSearchCV(GD, grid, n_iter=4, cv=3, random_state=0).fit,
+            X_CIRCLES, Y_CIRCLES,
+        )
+    assert_same_search(fused, reference)
+    n_candidates = len(fused.cv_results_["params"])
+    # One round per candidate, each of its 3 folds; nothing left over from the
+    # previous round when the next one trains.
+    assert rounds_trained == [(3, 0)] * n_candidates
+    assert fused.n_fused_fits_ == 3 * n_candidates
+
+
+def test_unseeded_duplicates_train_independently():
+    """As GridSearchCV: with random_state=None two equal candidates are two
+    independent fits; with a seed they are the same fit."""
+    unseeded = clone(GD).set_params(random_state=None, max_iter=20)
+    search = _quiet(
+        InitSearchCV(unseeded, {"scale": [1.0, 1.0]}, cv=2).fit, X_CIRCLES, Y_CIRCLES
+    )
+    assert search.n_fused_fits_ == 4
+    scores = search.cv_results_
+    first = [scores[f"split{i}_test_score"][0] for i in range(2)]
+    second = [scores[f"split{i}_test_score"][1] for i in range(2)]
+    assert first != second
+    seeded = _quiet(
+        InitSearchCV(GD, {"scale": [1.0, 1.0]}, cv=2).fit, X_CIRCLES, Y_CIRCLES
+    )
+    assert seeded.n_fused_fits_ == 2
+    assert_array_equal(seeded.cv_results_["split0_test_score"][:1],
+                       seeded.cv_results_["split0_test_score"][1:])
+
+
+def test_fuses_with_metadata_routing_of_sample_weight_and_groups(capsys):
+    from sklearn import config_context
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.arange(len(X_CIRCLES)) % 3
+    weight = np.random.RandomState(0).uniform(0.5, 2, len(X_CIRCLES))
+    grid = {"scale": [0.5, 1.0]}
+    with config_context(enable_metadata_routing=True):
+        estimator = (
+            clone(GD)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=False)
+        )
+        fused = _quiet(
+            InitSearchCV(estimator, grid, cv=GroupKFold(3), verbose=1).fit,
+            X_CIRCLES, Y_CIRCLES, sample_weight=weight, groups=groups,
+        )
+        reference = _quiet(
+            GridSearchCV(estimator, grid, cv=GroupKFold(3)).fit,
+            X_CIRCLES, Y_CIRCLES, sample_weight=weight, groups=groups,
+        )
+        assert_same_search(fused, reference)
+        assert fused.n_fused_fits_ == 6
+        # Metadata routed to a preprocessing step: not fused, and said so.
+        pipeline = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=True), estimator
+        )
+        search = _quiet(
+            InitSearchCV(pipeline, {"initmlpclassifier__scale": [1.0]}, cv=2,
+                         verbose=1).fit,
+            X_CIRCLES, Y_CIRCLES, sample_weight=weight,
+        )
+    assert not hasattr(search, "n_fused_fits_")
+    assert "not fused: metadata routed to the step 'standardscaler'" in (
+        capsys.readouterr().out
+    )

@@ -16,6 +16,8 @@ ORDER = [
     "plot_why_scale.py",
     # Deeper networks and the diagnostics (to come).
     "plot_depth*.py",
+    # Regression: the initial function of a deep regressor.
+    "plot_regression*.py",
     # Searching the initialization as a hyperparameter.
     "plot_scale_curves.py",
     "plot_seed_study.py",
