@@ -14,12 +14,13 @@ from sklearn.datasets import (
     load_iris,
     make_classification,
     make_multilabel_classification,
+    make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
-from skinit import InitMLPClassifier
+from skinit import InitMLPClassifier, InitMLPRegressor
 from skinit.datasets import load_circles
 
 RTOL = 1e-7
@@ -338,11 +339,6 @@ def test_prediction_dtype_follows_numpy_promotion_like_scikit_learn():
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])
 def test_regressor_lbfgs_full_run_equals_scikit_learn(loss, weighted):
-    from sklearn.datasets import make_regression
-    from sklearn.neural_network import MLPRegressor
-
-    from skinit import InitMLPRegressor
-
     X, y = make_regression(
         n_samples=150, n_features=5, n_targets=2, noise=5.0, random_state=0
     )
