@@ -18,6 +18,8 @@ from skinit.datasets import load_circles
 from skinit.diagnostics import diagnose
 from skinit.initializers import initialize, initialize_network
 
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 X, Y, _, _ = load_circles()
 
 

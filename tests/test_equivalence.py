@@ -23,6 +23,8 @@ from sklearn.preprocessing import StandardScaler
 from skinit import InitMLPClassifier, InitMLPRegressor
 from skinit.datasets import load_circles
 
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 RTOL = 1e-7
 ATOL = 1e-12
 

@@ -26,6 +26,8 @@ from skinit._stack import make_inputs
 from skinit.datasets import load_circles
 from skinit.initializers import available_initializers
 
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 X_CIRCLES, Y_CIRCLES, _, _ = load_circles()
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
 
