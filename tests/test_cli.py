@@ -45,6 +45,9 @@ def test_help_mentions_the_options(capsys):
         "--test-size",
         "--hidden",
         "--scoring",
+        "--regression",
+        "--classification",
+        "--loss",
         "--plot",
         "--version",
     ):
@@ -54,6 +57,7 @@ def test_help_mentions_the_options(capsys):
     assert "he_normal, lecun_normal x scales 0.1, 0.3, 1, 3, 10" in " ".join(
         out.split()
     )
+    assert "A regression uses learning rate 0.01" in " ".join(out.split())
 
 
 def test_table_names_every_configuration(capsys):

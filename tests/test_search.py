@@ -527,3 +527,19 @@ def test_fuses_with_metadata_routing_of_sample_weight_and_groups(capsys):
     assert "not fused: metadata routed to the step 'standardscaler'" in (
         capsys.readouterr().out
     )
+
+
+def test_fits_too_short_to_stack_train_as_grid_search_trains_them(capsys):
+    one_step = clone(GD).set_params(max_iter=1)
+    grid = {"scale": [0.5, 1.0]}
+    fused = _quiet(InitSearchCV(one_step, grid, cv=2, verbose=1).fit,
+                   X_CIRCLES, Y_CIRCLES)
+    reference = _quiet(GridSearchCV(one_step, grid, cv=2).fit, X_CIRCLES, Y_CIRCLES)
+    assert_same_search(fused, reference)
+    assert not hasattr(fused, "n_fused_fits_")
+    assert "not fused: at most 1 training steps per fit" in capsys.readouterr().out
+    # Mini-batches count: 2 epochs of 50-sample batches are enough steps to stack.
+    sgd = InitMLPClassifier(hidden_layer_sizes=(4,), solver="sgd", batch_size=50,
+                            max_iter=2, random_state=0)
+    search = _quiet(InitSearchCV(sgd, grid, cv=2).fit, X_CIRCLES, Y_CIRCLES)
+    assert search.n_fused_fits_ == 4

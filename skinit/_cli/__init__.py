@@ -22,6 +22,7 @@ import numpy as np
 from skinit._cli._args import (
     COURSE_DEFAULTS,
     DEFAULT_GRID,
+    REGRESSION_DEFAULTS,
     TABLE_DEFAULTS,
     TABLE_GRID,
     build_parser,
@@ -35,6 +36,7 @@ from skinit._cli._reading import reading
 from skinit._cli._study import (
     build_estimator,
     check_folds,
+    check_scoring,
     choose_task,
     run_study,
     train_test,
@@ -54,6 +56,7 @@ def _steps_word(solver):
 
 
 def _network_line(params, units, seed):
+    """The network in one line; a regression's loss is named."""
     solver = params["solver"]
     if solver == "gd":
         algorithm = "full-batch gradient descent ('gd')"
@@ -62,19 +65,18 @@ def _network_line(params, units, seed):
     else:
         algorithm = f"{solver}, batch size {params['batch_size']}"
     activation = _ACTIVATION_NAMES.get(params["activation"], params["activation"])
+    loss = f", {params['loss']} loss" if "loss" in params else ""
     return (
         f"network {'-'.join(map(str, units))} {activation}, {algorithm}, learning "
         f"rate {params['learning_rate_init']:g}, alpha {params['alpha']:g}, "
-        f"{params['max_iter']} {_steps_word(solver)}, random_state={seed}"
+        f"{params['max_iter']} {_steps_word(solver)}{loss}, random_state={seed}"
     )
 
 
-def _header(data, args, params, split, units, scoring):
+def _header(data, task, args, params, split, units, scoring):
     X_train, y_train, X_test, _ = split
-    cv_line = (
-        f"CV: StratifiedKFold({args.cv}), unshuffled, on the training set "
-        "(mean +- std)"
-    )
+    folds = "StratifiedKFold" if task.stratify else "KFold"
+    cv_line = f"CV: {folds}({args.cv}), unshuffled, on the training set (mean +- std)"
     if data.course:
         return [
             "skinit seed study: the course's circles data "
@@ -88,17 +90,25 @@ def _header(data, args, params, split, units, scoring):
         steps += f", {len(data.categorical)} text columns one-hot encoded"
     if args.impute:
         steps += ", missing values imputed"
+    if task.stratify:
+        target = f"target {data.target!r} with {len(np.unique(y_train))} classes"
+    else:
+        target = (
+            f"target {data.target!r} from {data.y.min():g} to {data.y.max():g}, "
+            "regression"
+        )
+    held_out = "stratified" if task.stratify else "shuffled"
     return [
         f"skinit seed study: {data.source} ({len(X_train)} train / {len(X_test)} "
-        f"test rows, target {data.target!r} with {len(np.unique(y_train))} classes)",
+        f"test rows, {target})",
         _network_line(params, units, args.seed),
         f"preprocessing in the pipeline, fitted on each training fold: {steps}",
-        f"single split: {args.test_size:g} of the rows held out (stratified, "
+        f"single split: {args.test_size:g} of the rows held out ({held_out}, "
         f"seed {args.seed}), {scoring} on train and test; " + cv_line,
     ]
 
 
-def _layer_units(estimator, split):
+def _layer_units(estimator, task, split):
     """The network's layer sizes, inputs counted after the preprocessing."""
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
@@ -110,10 +120,11 @@ def _layer_units(estimator, split):
     else:
         n_inputs, network = X_train.shape[1], estimator
     n_classes = len(np.unique(y_train))
-    return [n_inputs, *network.hidden_layer_sizes, 1 if n_classes == 2 else n_classes]
+    n_outputs = 1 if task.kind == "regression" or n_classes == 2 else n_classes
+    return [n_inputs, *network.hidden_layer_sizes, n_outputs]
 
 
-def _configuration(data, args, params, scoring):
+def _configuration(data, task, args, params, scoring):
     configuration = {
         key: list(value) if isinstance(value, tuple) else value
         for key, value in params.items()
@@ -128,7 +139,10 @@ def _configuration(data, args, params, scoring):
     )
     if not data.course:
         configuration.update(
-            target=data.target, test_size=args.test_size, impute=args.impute
+            task=task.kind,
+            target=data.target,
+            test_size=args.test_size,
+            impute=args.impute,
         )
     return configuration
 
@@ -151,11 +165,25 @@ def _study(parser, args):
     if args.plot is not None:
         check_plot_path(args.plot)
     data = load_data(args.data, args.target)
-    task = choose_task(data.y, data.target)
+    task, data.y = choose_task(data.y, data.target, task=args.task, loss=args.loss)
+    if task.detected and not args.quiet:
+        print(
+            f"{parser.prog}: the target {data.target!r} is continuous: a regression "
+            f"({task.estimator.__name__}, {task.scoring}); --classification "
+            "classifies it",
+            file=sys.stderr,
+            flush=True,
+        )
     if not args.impute:
         check_missing(data)
     scoring = args.scoring or task.scoring
-    params = network_params(args, COURSE_DEFAULTS if course else TABLE_DEFAULTS)
+    check_scoring(task, scoring, data.y)
+    if course:
+        defaults = COURSE_DEFAULTS
+    else:
+        regression = task.kind == "regression"
+        defaults = REGRESSION_DEFAULTS if regression else TABLE_DEFAULTS
+    params = {**network_params(args, defaults), **task.params}
     estimator = build_estimator(task, data, params, args.seed, impute=args.impute)
     split = train_test(task, data, args.test_size, args.seed)
     check_folds(task, split[1], args.cv)
@@ -190,13 +218,14 @@ def _study(parser, args):
         chance=chance,
         steps=_steps_word(params["solver"]),
     )
-    units = _layer_units(estimator, split)
+    units = _layer_units(estimator, task, split)
     if args.format == "json":
-        output = format_json(_configuration(data, args, params, scoring), rows, text)
+        configuration = _configuration(data, task, args, params, scoring)
+        output = format_json(configuration, rows, text)
     elif args.format == "csv":
         output = format_csv(rows, scoring)
     else:
-        header = _header(data, args, params, split, units, scoring)
+        header = _header(data, task, args, params, split, units, scoring)
         output = "\n".join(
             [
                 format_table(rows, header, args.cv, scoring),
@@ -212,6 +241,7 @@ def _study(parser, args):
             cv=args.cv,
             scoring=scoring,
             title=f"{data.source}: {_network_line(params, units, args.seed)}",
+            clip_low=task.kind == "regression",
         )
     reporter.write(f"done in {time.perf_counter() - start:.1f} s")
     return 0

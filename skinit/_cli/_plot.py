@@ -82,8 +82,35 @@ def _draw(ax, rows, key, text, title, vmin, vmax):
     return image
 
 
-def plot_study(rows, path, *, cv, scoring, title):
-    """Write the heat maps of the CV mean (+- std) and the single-split score."""
+def _colour_range(scores, clip_low):
+    """(vmin, vmax, clipped): the colours' range over ``scores``.
+
+    With ``clip_low``, scores more than five times as far below the median as
+    the best score is above it are left below the range, so that one failed
+    regression (R^2 of -1e5) does not paint every other cell the same colour;
+    their cells take the colour of the range's bottom (quartiles would not
+    do: on a small grid a quarter of the scores can be such failures).
+    """
+    if not scores:
+        return 0.0, 1.0, False
+    vmin, vmax = min(scores), max(scores)
+    clipped = False
+    if clip_low:
+        median = float(np.median(scores))
+        fence = median - 5 * (vmax - median)
+        if vmin < fence < vmax:
+            vmin, clipped = fence, True
+    if vmin == vmax:
+        vmin, vmax = vmin - 0.5, vmax + 0.5
+    return vmin, vmax, clipped
+
+
+def plot_study(rows, path, *, cv, scoring, title, clip_low=False):
+    """Write the heat maps of the CV mean (+- std) and the single-split score.
+
+    ``clip_low`` keeps far lower scores out of the colour range, for the
+    scores unbounded below that a regression gives.
+    """
     # A bare Figure draws without pyplot's global state or a GUI backend.
     from matplotlib.figure import Figure
 
@@ -91,9 +118,7 @@ def plot_study(rows, path, *, cv, scoring, title):
     scores = [
         row[key] for row in rows for key in ("cv_mean", test) if row[key] is not None
     ]
-    vmin, vmax = (min(scores), max(scores)) if scores else (0.0, 1.0)
-    if vmin == vmax:
-        vmin, vmax = vmin - 0.5, vmax + 0.5
+    vmin, vmax, clipped = _colour_range(scores, clip_low)
     names = {row["initializer"] for row in rows}
     scales = {row["scale"] for row in rows}
     figure = Figure(
@@ -114,7 +139,9 @@ def plot_study(rows, path, *, cv, scoring, title):
     title_right = f"single split: test {scoring}"
     image = _draw(right, rows, test, test_text, title_right, vmin, vmax)
     right.tick_params(labelleft=False)
-    figure.colorbar(image, ax=[left, right], label=scoring)
+    figure.colorbar(
+        image, ax=[left, right], label=scoring, extend="min" if clipped else "neither"
+    )
     figure.suptitle(title)
     try:
         figure.savefig(path, dpi=120)

@@ -39,7 +39,7 @@ def _diverged_sentence(diverged, n_folds):
         parts.append(f"{label(*_key(row))} ({' and '.join(where)})")
     verb = "diverge" if len(diverged) > 1 else "diverges"
     return (
-        f"{'; '.join(parts)} {verb} -- non-finite weights -- and "
+        f"{'; '.join(parts)} {verb} -- training left the floating-point range -- and "
         f"{'are' if len(diverged) > 1 else 'is'} left out of the comparison."
     )
 

@@ -1,25 +1,27 @@
 """The seed study: single-split and cross-validated scores per (initializer, scale).
 
-The estimator is an :class:`~skinit.InitMLPClassifier` -- alone on the course
-data, at the end of a preprocessing :class:`~sklearn.pipeline.Pipeline` on
-other data -- chosen by :func:`choose_task` from the target's type.
+The estimator is an :class:`~skinit.InitMLPClassifier` or an
+:class:`~skinit.InitMLPRegressor` -- alone on the course data, at the end of a
+preprocessing :class:`~sklearn.pipeline.Pipeline` on other data -- chosen by
+:func:`choose_task` from the target's type or the user's word.
 """
 
 import math
 import time
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from skinit._cli._data import UsageError
+from skinit._cli._data import UsageError, _first_line
 from skinit._cli._reading import label
 
 __all__ = [
     "Task",
     "build_estimator",
     "check_folds",
+    "check_scoring",
     "choose_task",
     "cross_validated_scores",
     "run_study",
@@ -41,24 +43,46 @@ class Task:
     scoring: str
     #: Whether the train/test split and the folds keep the class proportions.
     stratify: bool
+    #: Parameters the task sets on the estimator (a regression's loss).
+    params: dict = field(default_factory=dict)
+    #: Whether the target's type chose the task (no --regression/--classification).
+    detected: bool = False
 
 
-def choose_task(y, target):
-    """The task the labels ``y`` of column ``target`` call for.
+def choose_task(y, target, *, task="auto", loss=None):
+    """The task the target ``y`` of column ``target`` calls for, and its values.
 
-    Raises :class:`UsageError` for labels no study can use.  A regressor
-    plugs in here, as the task of a 'continuous' target.
+    ``task`` is 'auto' (a 'continuous' target is a regression, any other a
+    classification), 'regression' or 'classification'; ``loss`` is a
+    regression's loss (None: squared error).  Raises :class:`UsageError` for
+    a target no study can use.
+
+    Returns
+    -------
+    task : Task
+    y : ndarray
+        The target as the task needs it: floats for a regression, the values
+        as text labels for a continuous target classified on request.
     """
     from sklearn.utils.multiclass import type_of_target
 
+    kind = type_of_target(y)
+    if task == "regression" or (task == "auto" and kind == "continuous"):
+        return _regression(y, target, loss, detected=task == "auto")
+    if loss is not None:
+        raise UsageError(
+            f"--loss {loss} applies to a regression; the target {target!r} is "
+            f"classified ({kind}); pass --regression to regress it"
+        )
+    if kind == "continuous":  # classified on request: each value is a class
+        y = np.array([repr(value) for value in y.tolist()], dtype=object)
+        kind = type_of_target(y)
+    return _classification(y, target, kind), y
+
+
+def _classification(y, target, kind):
     from skinit import InitMLPClassifier
 
-    kind = type_of_target(y)
-    if kind == "continuous":
-        raise UsageError(
-            f"the target {target!r} is continuous (non-integer numbers); the "
-            "study classifies: choose a label column with --target"
-        )
     if kind not in ("binary", "multiclass"):
         raise UsageError(f"the target {target!r} is {kind}; the study needs one label")
     classes = np.unique(y)
@@ -71,8 +95,68 @@ def choose_task(y, target):
         raise UsageError(
             f"the target {target!r} has as many classes as rows ({len(y)}): is it "
             "an identifier? choose the label column with --target"
+            + _regression_hint(y)
         )
     return Task("classification", InitMLPClassifier, "accuracy", stratify=True)
+
+
+def _regression_hint(y):
+    """For numeric labels that may be a quantity: how to regress them instead."""
+    return ", or pass --regression if it is a quantity" if y.dtype.kind in "iuf" else ""
+
+
+def _regression(y, target, loss, *, detected):
+    from skinit import InitMLPRegressor
+
+    if y.dtype.kind not in "biuf":
+        raise UsageError(
+            f"the target {target!r} holds text ({_plain(y[0])!r}, ...): a "
+            "regression needs numbers; drop --regression to classify it"
+        )
+    y = y.astype(np.float64)
+    if y.min() == y.max():
+        raise UsageError(
+            f"the target {target!r} is constant ({_plain(y[0]):g}): nothing to regress"
+        )
+    loss = loss or "squared_error"
+    if loss == "poisson" and y.min() < 0:
+        raise UsageError(
+            f"--loss poisson needs a non-negative target; {target!r} is negative in "
+            f"{int((y < 0).sum())} rows (down to {y.min():g})"
+        )
+    task = Task(
+        "regression",
+        InitMLPRegressor,
+        "r2",
+        stratify=False,
+        params={"loss": loss},
+        detected=detected,
+    )
+    return task, y
+
+
+def check_scoring(task, scoring, y):
+    """Raise a UsageError, before any training, if ``scoring`` cannot score ``task``.
+
+    A regression is scored on continuous predictions, which classification
+    scores reject: the scorer is tried on a constant prediction of ``y``.
+    """
+    if task.kind != "regression":
+        return
+    from sklearn.dummy import DummyRegressor
+    from sklearn.metrics import get_scorer
+
+    X = np.zeros((len(y), 1))
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            get_scorer(scoring)(DummyRegressor().fit(X, y), X, y)
+    except (AttributeError, TypeError, ValueError) as error:
+        raise UsageError(
+            f"--scoring {scoring} cannot score this regression "
+            f"({_first_line(error)}); "
+            "use a regression score such as r2 or neg_mean_squared_error"
+        ) from None
 
 
 def _preprocessing(data, impute):
@@ -132,6 +216,7 @@ def train_test(task, data, test_size, seed):
                 f"the target {data.target!r} has a class with a single row "
                 f"({_plain(classes[counts.argmin()])!r}): a stratified split needs "
                 "two rows per class; remove it or choose another --target"
+                + _regression_hint(data.y)
             )
     try:
         X_train, X_test, y_train, y_test = train_test_split(
@@ -186,6 +271,12 @@ def _is_divergence(error):
     return "non-finite" in str(error)
 
 
+def _finite_or_nan(scores):
+    """``scores`` with NaN for the non-finite ones, which diverged fits give."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return np.where(np.isfinite(scores), scores, np.nan)
+
+
 @contextmanager
 def _study_warnings():
     """The study's warning filters; a fit stopped by Ctrl-C stops the study.
@@ -206,6 +297,11 @@ def _study_warnings():
         warnings.filterwarnings(
             "ignore", "One or more of the test scores are non-finite", UserWarning
         )
+        # A regressor can diverge with finite weights whose predictions
+        # overflow (adam's bounded steps on a huge initial scale): scoring them
+        # overflows, and the non-finite score marks the row.
+        warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
         warnings.filterwarnings("always", INTERRUPTED, UserWarning)
         show = warnings.showwarning
 
@@ -226,7 +322,7 @@ def cross_validated_scores(
     The one place the study cross-validates: a fused
     :class:`~skinit.InitSearchCV` trains all pairs x folds as one stacked
     model, with the results GridSearchCV would give.  A fold whose fit
-    diverged scores NaN.
+    diverged -- non-finite weights, or a non-finite score -- scores NaN.
 
     ``progress(done, total)``, if given, is told the fits trained as the
     stacks train (see :class:`skinit._progress.progress_to`).
@@ -261,11 +357,17 @@ def cross_validated_scores(
             raise
         return np.full((len(grid), cv), np.nan)
     results = search.cv_results_
-    return np.column_stack([results[f"split{k}_test_score"] for k in range(cv)])
+    return _finite_or_nan(
+        np.column_stack([results[f"split{k}_test_score"] for k in range(cv)])
+    )
 
 
 def _single_split(estimator, split, scoring):
-    """Scores and losses of one fit on the training set; None if it diverged."""
+    """Scores and losses of one fit on the training set; None if it diverged.
+
+    A fit diverged if its weights, its loss or its scores are not finite (a
+    regressor's weights can stay finite while its predictions overflow).
+    """
     from sklearn.metrics import get_scorer
 
     X_train, y_train, X_test, y_test = split
@@ -277,11 +379,17 @@ def _single_split(estimator, split, scoring):
         return None
     scorer = get_scorer(scoring)
     network = _network(estimator)
+    with np.errstate(over="ignore", invalid="ignore"):
+        train = float(scorer(estimator, X_train, y_train))
+        test = float(scorer(estimator, X_test, y_test))
+    if not all(map(math.isfinite, (train, test, network.loss_))):
+        return None
     curve = getattr(network, "loss_curve_", None)  # lbfgs keeps no curve
     return {
-        f"train_{scoring}": float(scorer(estimator, X_train, y_train)),
-        f"test_{scoring}": float(scorer(estimator, X_test, y_test)),
-        "initial_loss": float(curve[0]) if curve else None,
+        f"train_{scoring}": train,
+        f"test_{scoring}": test,
+        # A huge initial scale can start at an infinite loss and recover.
+        "initial_loss": _finite(curve[0]) if curve else None,
         "final_loss": float(network.loss_),
         "n_iter": int(network.n_iter_),
     }
