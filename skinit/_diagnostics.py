@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.utils import column_or_1d
-from sklearn.utils._optional_dependencies import check_pandas_support
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skinit._engine import (
     Architecture,
@@ -27,6 +25,7 @@ from skinit._engine import (
     loss_and_gradient,
     matmul_layout,
 )
+from skinit._sklearn_private import _check_sample_weight, check_pandas_support
 from skinit._stack import StackedData, make_inputs
 
 __all__ = [
@@ -759,6 +758,16 @@ def _prepared_data(estimator, X, y, sample_weight, dtype):
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y)
+    check_consistent_length(X, y)
+    if binarizer is not None and binarizer.y_type_ != "multilabel-indicator":
+        # A label the network has no output for has no loss: the binarizer
+        # would silently encode it as no class at all.
+        classes = unique_labels(y)
+        if len(np.setdiff1d(classes, estimator.classes_)):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {estimator.classes_}. 'y' has {classes}."
+            )
     Y = y if binarizer is None else binarizer.transform(y)
     Y = np.asarray(Y, dtype=dtype)
     if Y.ndim == 1:
@@ -774,6 +783,40 @@ def _is_fitted(estimator):
     return hasattr(estimator, "coefs_")
 
 
+def _network_and_inputs(estimator, X, y):
+    """The network ``diagnose`` measures and ``X`` as that network sees it.
+
+    A Pipeline is replaced by its final step, with ``X`` transformed through
+    the steps before it (fitted on ``(X, y)`` first, as ``fit`` would, when
+    the pipeline is not fitted).
+    """
+    if isinstance(estimator, Pipeline):
+        network = estimator.steps[-1][1]
+        if len(estimator.steps) > 1 and _is_network(network):
+            preprocessing = estimator[:-1]
+            if _is_fitted(network):
+                X = preprocessing.transform(X)
+            else:
+                X = clone(preprocessing).fit_transform(X, y)
+        estimator = network
+    if not _is_network(estimator):
+        raise TypeError(
+            "diagnose takes an InitMLPClassifier or InitMLPRegressor (fitted or "
+            "not), a fitted MLPClassifier or MLPRegressor, or a Pipeline ending "
+            f"in one of them; got {estimator!r}."
+        )
+    return estimator, X
+
+
+def _is_network(estimator):
+    # Imported here: skinit._mlp imports this module's recorder lazily.
+    from skinit._mlp import BaseInitMLP
+
+    return isinstance(estimator, BaseInitMLP) or (
+        isinstance(estimator, MLPClassifier | MLPRegressor) and _is_fitted(estimator)
+    )
+
+
 def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
     """Per-layer diagnostics of a network on data (X, y).
 
@@ -786,11 +829,13 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
 
     Parameters
     ----------
-    estimator : InitMLPClassifier or InitMLPRegressor
+    estimator : InitMLPClassifier, InitMLPRegressor or Pipeline
         A fitted estimator, or only a configuration (unfitted) whose initial
         network on (X, y) is diagnosed (see :func:`initial_network`).  A
         fitted scikit-learn ``MLPClassifier`` or ``MLPRegressor`` works too
-        with ``at='fitted'``.
+        with ``at='fitted'``.  A Pipeline ending in one of them is diagnosed
+        on ``X`` transformed by its other steps (fitted on ``(X, y)`` first if
+        the pipeline is not).
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         The data the statistics are measured on: the training data to see
         what the solver sees.
@@ -815,6 +860,11 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
     ------
     sklearn.exceptions.NotFittedError
         With ``at='fitted'`` and an unfitted estimator.
+    TypeError
+        For any other estimator (an unfitted MLPClassifier included).
+    ValueError
+        For X and y of different lengths, X with another number of features
+        than the network's, or labels the fitted network has no output for.
 
     See Also
     --------
@@ -847,6 +897,7 @@ def diagnose(estimator, X, y, *, at="auto", sample_weight=None):
     """
     if at not in ("auto", "init", "fitted"):
         raise ValueError(f"at must be 'auto', 'init' or 'fitted'; got {at!r}.")
+    estimator, X = _network_and_inputs(estimator, X, y)
     if at == "auto":
         at = "fitted" if _is_fitted(estimator) else "init"
     if at == "fitted":

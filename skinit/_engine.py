@@ -23,13 +23,10 @@ stacks candidates x folds.  The training loop around this math is
 :mod:`skinit._training`; the per-network state it keeps, :mod:`skinit._stack`.
 """
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import scipy.optimize
-from sklearn.exceptions import ConvergenceWarning
 
 from skinit._activations_losses import (
     ACTIVATIONS,
@@ -287,63 +284,3 @@ def loss_and_gradient(
     grads.flat /= sample_weight_sum
     return loss
 
-
-def fit_lbfgs(architecture, params, data, alpha, *, max_iter, max_fun, tol):
-    """Train one network (``K = 1``) with scipy's L-BFGS-B, as scikit-learn does.
-
-    The parameter vector handed to scipy is in scikit-learn's packing order, so
-    the optimizer sees the same problem as scikit-learn's.  Returns the trained
-    parameters, the loss there and the iteration count.
-    """
-    dtype = params.flat.dtype
-    work = StackedParameters(architecture.layer_units, params.flat.copy())
-    grads = StackedParameters(architecture.layer_units, np.empty_like(work.flat))
-    workspace = Workspace(architecture.layer_units, 1, data.n_samples, dtype)
-    if data.sample_weight is None:
-        weight_sum = np.full((1, 1), data.n_samples, dtype=dtype)
-    else:
-        weight_sum = data.sample_weight.sum(axis=1, keepdims=True)
-    alpha = np.asarray([alpha], dtype=float) if alpha else None
-    order = work.sklearn_order()
-
-    def loss_grad(packed):
-        work.flat[0, order] = packed
-        loss = loss_and_gradient(
-            architecture,
-            work,
-            data.X,
-            data.y,
-            data.sample_weight,
-            weight_sum,
-            alpha,
-            workspace,
-            grads,
-        )
-        return float(loss[0]), grads.flat[0, order]
-
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        result = scipy.optimize.minimize(
-            loss_grad,
-            work.flat[0, order],
-            method="L-BFGS-B",
-            jac=True,
-            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        )
-    n_iter = min(result.nit, max_iter)
-    if result.status != 0:
-        message = (
-            f"lbfgs failed to converge after {n_iter} iteration(s) "
-            f"(status={result.status}):\n{result.message}\n"
-        )
-        if n_iter == max_iter:
-            message += (
-                "\nIncrease the number of iterations to improve the "
-                f"convergence (max_iter={max_iter})."
-            )
-        message += (
-            "\nYou might also want to scale the data as shown in:\n"
-            "    https://scikit-learn.org/stable/modules/preprocessing.html"
-        )
-        warnings.warn(message, ConvergenceWarning, stacklevel=3)
-    work.flat[0, order] = result.x
-    return work, result.fun, n_iter

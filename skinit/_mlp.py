@@ -3,43 +3,37 @@
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    RegressorMixin,
-    _fit_context,
-    is_classifier,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skinit._activations_losses import accuracy_from_output, r2_from_output
 from skinit._config import config_context, dispatch_config
 from skinit._engine import (
     Architecture,
     StackedParameters,
-    fit_lbfgs,
     predict_output,
 )
+from skinit._lbfgs import check_initial_forward_pass, fit_lbfgs
 from skinit._optimizers import SOLVERS
+from skinit._persistence import training_state_from_dict, training_state_to_dict
 from skinit._pretrained import interrupt_raises, take_pretrained
+from skinit._sklearn_private import (
+    Interval,
+    StrOptions,
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    _fit_context,
+)
 from skinit._stack import Hyperparameters, StackedData, TrainingState
 from skinit._training import StochasticConfig, fit_stochastic
 from skinit.initializers import (
@@ -53,7 +47,8 @@ from skinit.initializers import (
 class _FitPlan:
     """A fit, ready to train: what ``_plan_fit`` prepared for the engine.
 
-    ``config`` is None for 'lbfgs', which is never stacked.
+    ``config`` is None for 'lbfgs', which is never stacked: its ``params`` is
+    None and its ``data`` the validated ``(X, y, sample_weight)``.
     """
 
     architecture: Architecture
@@ -155,7 +150,7 @@ class BaseInitMLP(BaseEstimator):
         units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
         return Architecture(units, self.activation, self.out_activation_)
 
-    def _initialize(self, X, y, layer_units, random_state):
+    def _initialize(self, X, y, layer_units, random_state, sample_weight=None):
         """Draw the initial network and reset the training record."""
         self.n_iter_ = 0
         self.t_ = 0
@@ -171,20 +166,20 @@ class BaseInitMLP(BaseEstimator):
             dtype=X.dtype,
             bias_initializer=self.bias_initializer,
             X=X,
+            sample_weight=sample_weight,
         )
+        if self.scale != 1:
+            check_initial_forward_pass(
+                self.coefs_,
+                self.intercepts_,
+                X,
+                self.activation,
+                self.out_activation_,
+                self.scale,
+            )
         self.init_coefs_ = [coef.copy() for coef in self.coefs_]
         self.init_intercepts_ = [intercept.copy() for intercept in self.intercepts_]
         self._training_state = None
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        config = dispatch_config()
-        if config is not None and not hasattr(self, "coefs_"):
-            # An unfitted estimator is pickled to be fitted elsewhere, such as
-            # a joblib worker of a search: it takes skinit's setting along, as
-            # scikit-learn's Parallel takes scikit-learn's.
-            state["_dispatch_config"] = config
-        return state
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
         # The setting of the process that pickled this estimator, if any,
@@ -193,18 +188,12 @@ class BaseInitMLP(BaseEstimator):
             return self._fit_here(X, y, sample_weight, incremental)
 
     def _fit_here(self, X, y, sample_weight, incremental):
+        if self.record_every is None and hasattr(self, "training_record_"):
+            # A record of an earlier fit would describe another model.
+            del self.training_record_
         plan = self._plan_fit(X, y, sample_weight, incremental)
         if plan.config is None:
-            params, self.loss_, self.n_iter_ = fit_lbfgs(
-                plan.architecture,
-                plan.params,
-                plan.data,
-                self.alpha,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-            )
-            return self._complete_fit(params)
+            return self._fit_lbfgs(plan.architecture, *plan.data)
         callbacks = []
         if self.record_every is not None:
             # Imported here: diagnostics cost nothing unless asked for.
@@ -235,6 +224,53 @@ class BaseInitMLP(BaseEstimator):
             result.fitted_params(self.early_stopping), result.state
         )
 
+    def _fit_lbfgs(self, architecture, X, y, sample_weight):
+        """Train with L-BFGS on scikit-learn's arithmetic (``skinit._lbfgs``)."""
+        on_iteration = None
+        if self.record_every is not None:
+            on_iteration = self._lbfgs_recorder(architecture, X, y, sample_weight)
+        coefs, intercepts, self.loss_, self.n_iter_ = fit_lbfgs(
+            architecture,
+            self.coefs_,
+            self.intercepts_,
+            X,
+            y,
+            sample_weight,
+            self.alpha,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            on_iteration=on_iteration,
+        )
+        # scipy's iterate is float64 whatever the data's dtype, as
+        # scikit-learn's L-BFGS weights are.
+        params = StackedParameters.from_layers(
+            architecture.layer_units, [coefs], [intercepts], np.float64
+        )
+        return self._complete_fit(params)
+
+    def _lbfgs_recorder(self, architecture, X, y, sample_weight):
+        """``on_iteration`` for ``fit_lbfgs`` filling ``training_record_``."""
+        from skinit.diagnostics import _training_recorder
+
+        data = StackedData.from_arrays(
+            _stacked(X.astype(np.float64, copy=False)),
+            y.astype(np.float64)[None],
+            None if sample_weight is None else sample_weight[None],
+        )
+        recorder, self.training_record_ = _training_recorder(
+            self, architecture, data, self.record_every
+        )
+
+        def on_iteration(n_iter, coefs, intercepts):
+            params = StackedParameters.from_layers(
+                architecture.layer_units, [coefs], [intercepts], np.float64
+            )
+            # The recorder reads an epoch event's iteration count and weights.
+            recorder(SimpleNamespace(n_iter=np.array([n_iter]), params=params))
+
+        return on_iteration
+
     def _plan_fit(self, X, y, sample_weight, incremental):
         """Everything a fit does before training; returns a ``_FitPlan``.
 
@@ -257,20 +293,15 @@ class BaseInitMLP(BaseEstimator):
         layer_units = self._layer_units(X.shape[1])
         random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(X, y, layer_units, random_state)
+            self._initialize(X, y, layer_units, random_state, sample_weight)
+        else:
+            # warm_start and partial_fit continue the fitted network even when
+            # hidden_layer_sizes has changed since, as MLPClassifier does.
+            layer_units = self._architecture().layer_units
         architecture = Architecture(layer_units, self.activation, self.out_activation_)
         if self.solver not in SOLVERS:
-            # scikit-learn's L-BFGS optimizes (and returns) float64 weights
-            # whatever the data's dtype.
-            params = StackedParameters.from_layers(
-                layer_units, [self.coefs_], [self.intercepts_], np.float64
-            )
-            data = StackedData.from_arrays(
-                _stacked(X.astype(np.float64, copy=False)),
-                y.astype(np.float64)[None],
-                None if sample_weight is None else sample_weight[None],
-            )
-            return _FitPlan(architecture, params, data)
+            # L-BFGS is never stacked: it trains on the validated data itself.
+            return _FitPlan(architecture, None, (X, y, sample_weight))
         params = StackedParameters.from_layers(
             layer_units, [self.coefs_], [self.intercepts_], X.dtype
         )
@@ -341,10 +372,16 @@ class BaseInitMLP(BaseEstimator):
                 self.best_loss_ = float(state.best_loss[0])
         self.coefs_, self.intercepts_ = params.network(0)
         if not np.isfinite(params.flat).all():
-            raise ValueError(
+            message = (
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
+            if self.scale != 1:
+                message += (
+                    f" The initial weights were scaled by scale={self.scale!r}:"
+                    " a scale nearer 1 may train."
+                )
+            raise ValueError(message)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -407,6 +444,29 @@ class BaseInitMLP(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    # ------------------------------------------------------------- persistence
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if getattr(self, "_training_state", None) is not None:
+            # The training state is saved as plain data, so that skops loads a
+            # fitted model trusting skinit's public classes only.
+            state["_training_state"] = training_state_to_dict(self._training_state)
+        config = dispatch_config()
+        if config is not None and not hasattr(self, "coefs_"):
+            # An unfitted estimator is pickled to be fitted elsewhere, such as
+            # a joblib worker of a search: it takes skinit's setting along, as
+            # scikit-learn's Parallel takes scikit-learn's.
+            state["_dispatch_config"] = config
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("_training_state"), dict):
+            state = {
+                **state,
+                "_training_state": training_state_from_dict(state["_training_state"]),
+            }
+        super().__setstate__(state)
+
 
 class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
     """Multi-layer perceptron classifier with a searchable weight initialization.
@@ -464,6 +524,8 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         Whether to print progress messages.
     warm_start : bool, default=False
         Reuse the solution of the previous call to fit as initialization.
+        The fitted network is continued even if ``hidden_layer_sizes`` has
+        changed since, as MLPClassifier continues it.
     momentum : float, default=0.9
         Momentum of 'sgd', between 0 and 1.
     nesterovs_momentum : bool, default=True
@@ -503,10 +565,11 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         what the weight scheme implies: the presets 'sklearn' and 'torch' draw
         their biases, every other scheme starts them at zero.
     record_every : int or None, default=None
-        With a stochastic solver, record per-layer diagnostics (see
-        :mod:`skinit.diagnostics`) every ``record_every`` iterations into
-        ``training_record_``.  Recording never changes the fit; None (the
-        default) records nothing and costs nothing.
+        Record per-layer diagnostics (see :mod:`skinit.diagnostics`) every
+        ``record_every`` iterations (epochs, 'gd' steps or L-BFGS iterations)
+        into ``training_record_``.  Recording never changes the fit; None (the
+        default) records nothing, costs nothing and removes the record of an
+        earlier fit.
 
     Attributes
     ----------
@@ -597,15 +660,18 @@ class InitMLPClassifier(ClassifierMixin, BaseInitMLP):
         return accuracy_from_output(self.out_activation_, y_true, output, sample_weight)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+        # Data holding both inf and -inf make the finiteness check's sum warn
+        # before it raises its clear ValueError: the warning adds nothing.
+        with np.errstate(invalid="ignore", over="ignore"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=(np.float64, np.float32),
+                reset=reset,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         # A new label binarizer on a fresh fit; otherwise the labels must be

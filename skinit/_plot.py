@@ -8,7 +8,6 @@ only when plotting and is an optional dependency: ``pip install skinit[plot]``.
 """
 
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
 
 from skinit._diagnostics import (
     LAYER_STATISTICS,
@@ -18,6 +17,7 @@ from skinit._diagnostics import (
     _statistic_label,
     diagnose,
 )
+from skinit._sklearn_private import check_matplotlib_support
 
 __all__ = [
     "LayerStatisticsDisplay",

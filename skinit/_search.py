@@ -12,10 +12,8 @@ from joblib.parallel import get_active_backend
 from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import ParameterGrid, ParameterSampler, check_cv
-from sklearn.model_selection._search import BaseSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing, indexable
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import get_routing_for_object, process_routing
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples
@@ -30,6 +28,7 @@ from skinit._pretrained import (
     pretrained_fits,
 )
 from skinit._progress import ProgressReporter, progress_sink
+from skinit._sklearn_private import BaseSearchCV, Interval, _safe_indexing
 from skinit._stack import Hyperparameters, concatenate, take
 from skinit._training import fit_stochastic
 

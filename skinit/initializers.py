@@ -263,6 +263,9 @@ zero by default) until ``|Var(z) - 1| < 0.1`` or 10 rescalings were made:
   so the draw order above is kept; 512 rows make the variance estimate
   precise (relative standard error about ``sqrt(2 / (512 fan_out))``) while
   keeping the cost of a few matrix products.  Shuffle data that are sorted.
+  With ``sample_weight`` the variances are weighted and the batch is the
+  first rows holding a total weight of 512, so a row of weight 2 counts
+  exactly as the row repeated (scikit-learn's sample-weight equivalence).
 - *tolerance* 0.1: the paper's ``Tol_var``.  With zero biases the variance
   is exactly quadratic in the weights, so one rescaling reaches 1 to
   rounding; the loop matters only with non-zero biases.
@@ -302,7 +305,7 @@ References
 
 import math
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -687,6 +690,13 @@ def _check_bias_initializer(bias_initializer):
         )
 
 
+def _check_units(units, names):
+    """Layer sizes must be whole numbers of at least 1 unit."""
+    for value, name in zip(units, names):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+
+
 def _scale_factor(scale, activation):
     """The number ``scale`` stands for: itself, or the gain for ``'gain'``."""
     if isinstance(scale, str):
@@ -748,7 +758,13 @@ def _finish(coef, factor, dtype):
             f"({np.finfo(dtype).max:.3g}): the weights cannot be represented."
         )
     coef = coef.astype(dtype)
-    coef *= dtype.type(factor)
+    with np.errstate(over="ignore"):
+        coef *= dtype.type(factor)
+    if not np.isfinite(coef).all():
+        raise ValueError(
+            f"scale={factor!r} makes initial weights beyond the largest "
+            f"{dtype.name} ({np.finfo(dtype).max:.3g}): use a smaller scale."
+        )
     return coef
 
 
@@ -756,36 +772,54 @@ def _needs_data(entry):
     return isinstance(entry, str) and _SCHEMES[entry].needs_data
 
 
-def _lsuv_batch(X, n_features):
-    """The first ``LSUV_BATCH_SIZE`` rows of ``X`` as float64."""
+def _lsuv_batch(X, n_features, sample_weight=None):
+    """The first ``LSUV_BATCH_SIZE`` rows of ``X`` as float64, and their weights.
+
+    With sample weights the batch is the first rows holding a total weight of
+    ``LSUV_BATCH_SIZE`` (the last one's weight cut to fit) and rows of weight
+    0 are left out: exactly the rows, and statistics, of the data with every
+    row repeated as often as its weight says.
+    """
     if X is None:
         raise ValueError(
             "initializer='lsuv' is data-dependent: it needs the training data X "
             "(pass X to initialize_network, or use the estimator)."
         )
     if sp.issparse(X):
-        batch = sp.csr_matrix(X)[:LSUV_BATCH_SIZE].astype(np.float64)
+        X = sp.csr_matrix(X)
     else:
-        batch = np.asarray(X)
-        if batch.ndim != 2:
-            raise ValueError(f"X must be 2-dimensional, got shape {batch.shape}.")
-        batch = batch[:LSUV_BATCH_SIZE].astype(np.float64)
-    if batch.shape[1] != n_features:
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-dimensional, got shape {X.shape}.")
+    if X.shape[1] != n_features:
         raise ValueError(
-            f"X has {batch.shape[1]} features, but the network's input layer has "
+            f"X has {X.shape[1]} features, but the network's input layer has "
             f"{n_features} units."
         )
-    return batch
+    if sample_weight is None:
+        return X[:LSUV_BATCH_SIZE].astype(np.float64), None
+    total = np.minimum(np.cumsum(sample_weight, dtype=np.float64), LSUV_BATCH_SIZE)
+    weights = np.diff(total, prepend=0.0)
+    rows = np.flatnonzero(weights > 0)
+    return X[rows].astype(np.float64), weights[rows]
 
 
-def _lsuv_rescale(inputs, coef, intercept):
+def _variance(values, weights):
+    """Variance of all of ``values`` ``(n, units)``, rows weighted by ``weights``."""
+    if weights is None:
+        return np.var(values)
+    mean = np.average(values.mean(axis=1), weights=weights)
+    return np.average(((values - mean) ** 2).mean(axis=1), weights=weights)
+
+
+def _lsuv_rescale(inputs, weights, coef, intercept):
     """Rescale ``coef`` until ``Var(inputs @ coef + intercept)`` is 1 within tol."""
-    variance = np.var(inputs @ coef + intercept)
+    variance = _variance(inputs @ coef + intercept, weights)
     for _ in range(LSUV_MAX_ROUNDS):
         if not (np.isfinite(variance) and variance > 0):
             break
         coef = coef / np.sqrt(variance)
-        variance = np.var(inputs @ coef + intercept)
+        variance = _variance(inputs @ coef + intercept, weights)
         if abs(variance - 1.0) < LSUV_TOL:
             break
     return coef
@@ -834,7 +868,8 @@ def initialize(
     ------
     ValueError
         For an unknown name (the message lists the valid ones), for
-        ``'lsuv'``, an invalid ``scale`` or a callable returning a wrong shape.
+        ``'lsuv'``, fans below 1, an invalid ``scale`` (or one whose weights
+        overflow ``dtype``) or a callable returning a wrong shape.
 
     See Also
     --------
@@ -863,6 +898,7 @@ def initialize(
     >>> bool(np.array_equal(W_gain, W * np.sqrt(2)))
     True
     """
+    _check_units([fan_in, fan_out], ["fan_in", "fan_out"])
     (entry,) = _per_layer(name, 1)
     if _needs_data(entry):
         raise ValueError(
@@ -893,6 +929,7 @@ def initialize_network(
     dtype,
     bias_initializer="auto",
     X=None,
+    sample_weight=None,
 ):
     """Draw every layer of a network, first to last, from ``random_state``.
 
@@ -928,6 +965,9 @@ def initialize_network(
     X : {ndarray, sparse matrix} of shape (n_samples, n_features), default=None
         Training data, required by ``'lsuv'`` (its first 512 rows are used)
         and ignored otherwise.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the rows of ``X`` in ``'lsuv'``'s variances: a row of
+        weight 2 counts as the row repeated.  None weighs every row 1.
 
     Returns
     -------
@@ -939,9 +979,10 @@ def initialize_network(
     Raises
     ------
     ValueError
-        For an unknown name, a list of the wrong length, a callable returning
-        a wrong shape, an invalid ``scale`` or ``bias_initializer``, or
-        ``'lsuv'`` without ``X``.
+        For an unknown name, a list of the wrong length, layer sizes below 1,
+        a callable returning a wrong shape, an invalid ``scale`` (or one whose
+        weights overflow ``dtype``) or ``bias_initializer``, or ``'lsuv'``
+        without ``X``.
 
     Examples
     --------
@@ -964,6 +1005,9 @@ def initialize_network(
     >>> round(float(z1.var()), 6), round(float(z2.var()), 6)
     (1.0, 1.0)
     """
+    _check_units(
+        layer_units, [f"layer_units[{i}]" for i in range(len(layer_units))]
+    )
     layer_units = [int(units) for units in layer_units]
     n_layers = len(layer_units) - 1
     entries = _per_layer(initializer, n_layers)
@@ -973,7 +1017,8 @@ def initialize_network(
     dtype = np.dtype(dtype)
 
     data_layers = [i for i, entry in enumerate(entries) if _needs_data(entry)]
-    inputs = _lsuv_batch(X, layer_units[0]) if data_layers else None
+    if data_layers:
+        inputs, weights = _lsuv_batch(X, layer_units[0], sample_weight)
 
     coefs, intercepts = [], []
     for i, (entry, fan_in, fan_out) in enumerate(
@@ -983,7 +1028,7 @@ def initialize_network(
             entry, fan_in, fan_out, random_state, activation, dtype, bias_initializer
         )
         if data_layers and i in data_layers:
-            coef = _lsuv_rescale(inputs, coef, intercept)
+            coef = _lsuv_rescale(inputs, weights, coef, intercept)
         if data_layers and i < data_layers[-1]:
             # A hidden layer before an LSUV layer: propagate the batch through
             # the unscaled network.

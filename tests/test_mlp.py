@@ -52,6 +52,8 @@ NOTEBOOK = dict(
         InitMLPClassifier(
             initializer="lecun_uniform", bias_initializer="zeros", random_state=0
         ),
+        # Data-dependent: its variances weigh rows by sample_weight.
+        InitMLPClassifier(initializer="lsuv", random_state=0),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):
@@ -409,7 +411,9 @@ def test_load_circles_matches_the_notebook_and_leaves_global_state():
     np.random.set_state(state)  # noqa: NPY002 -- the notebook uses the global state
     load_circles()
     after = np.random.get_state()  # noqa: NPY002 -- the notebook uses the global state
-    assert_array_equal(after[1], state[1]) and after[2] == state[2]
+    assert after[0] == state[0]
+    assert_array_equal(after[1], state[1])
+    assert after[2:] == state[2:]
 
 
 def test_scale_beyond_the_dtype_raises():

@@ -514,9 +514,11 @@ def test_fuses_with_metadata_routing_of_sample_weight_and_groups(capsys):
         assert_same_search(fused, reference)
         assert fused.n_fused_fits_ == 6
         # Metadata routed to a preprocessing step: not fused, and said so.
+        # Pipeline.score's request is set explicitly: scikit-learn 1.7 requires
+        # it when sample_weight is routed (1.9 does not).
         pipeline = make_pipeline(
             StandardScaler().set_fit_request(sample_weight=True), estimator
-        )
+        ).set_score_request(sample_weight=False)
         search = _quiet(
             InitSearchCV(pipeline, {"initmlpclassifier__scale": [1.0]}, cv=2,
                          verbose=1).fit,
