@@ -14,7 +14,7 @@ import os
 import threading
 from contextlib import contextmanager
 
-from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
+from skinit._sklearn_private import StrOptions, validate_parameter_constraints
 
 KERNELS = ("auto", "numpy", "numba")
 

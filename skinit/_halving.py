@@ -12,14 +12,14 @@ is the fit scikit-learn would make.  Scores, survivors and ``cv_results_``
 come from scikit-learn's own halving code.
 """
 
-from sklearn.model_selection._search_successive_halving import (
+from sklearn.pipeline import Pipeline
+
+from skinit._search import _DrawnSplits, _FusedSearchMixin, _last_step
+from skinit._sklearn_private import (
     BaseSuccessiveHalving,
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
 )
-from sklearn.pipeline import Pipeline
-
-from skinit._search import _DrawnSplits, _FusedSearchMixin, _last_step
 
 __all__ = ["InitHalvingRandomSearchCV", "InitHalvingSearchCV"]
 

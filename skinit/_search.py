@@ -8,6 +8,9 @@ from numbers import Integral
 import joblib
 import numpy as np
 from joblib import effective_n_jobs, parallel_config
+
+# Not in joblib's documented API, but the one way to learn the backend in
+# force (the stacks train with it while scikit-learn's fits run in-process).
 from joblib.parallel import get_active_backend
 from sklearn import get_config
 from sklearn.base import clone, is_classifier
@@ -16,7 +19,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import get_routing_for_object, process_routing
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples
 
 from skinit._config import with_config
 from skinit._mlp import BaseInitMLP
@@ -28,7 +30,12 @@ from skinit._pretrained import (
     pretrained_fits,
 )
 from skinit._progress import ProgressReporter, progress_sink
-from skinit._sklearn_private import BaseSearchCV, Interval, _safe_indexing
+from skinit._sklearn_private import (
+    BaseSearchCV,
+    Interval,
+    _num_samples,
+    _safe_indexing,
+)
 from skinit._stack import Hyperparameters, concatenate, take
 from skinit._training import fit_stochastic
 

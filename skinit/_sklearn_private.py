@@ -15,6 +15,14 @@ from sklearn.base import _fit_context
 # refit, scoring and ``cv_results_`` so that those equal GridSearchCV's.
 from sklearn.model_selection._search import BaseSearchCV
 
+# The halving searches subclass scikit-learn's, whose public import needs the
+# experimental flag; their rungs, survivors and ``cv_results_`` are its own.
+from sklearn.model_selection._search_successive_halving import (
+    BaseSuccessiveHalving,
+    HalvingGridSearchCV,
+    HalvingRandomSearchCV,
+)
+
 # The fused searches split X, y and sample weights as BaseSearchCV's folds do,
 # for every input type it accepts (arrays, sparse, DataFrames, lists).
 from sklearn.utils import _safe_indexing
@@ -29,7 +37,13 @@ from sklearn.utils._optional_dependencies import (
 # ``_parameter_constraints`` entries for skinit's own parameters (``scale``,
 # ``record_every``, ``solver='gd'``, ``n_iter``) are of the constraint types
 # scikit-learn's parameter validation understands.
-from sklearn.utils._param_validation import Interval, StrOptions
+# ``skinit.set_config`` validates its values with the same constraints and
+# InvalidParameterError message.
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 # ``partial_fit``'s first call needs ``classes``, checked with MLPClassifier's
 # own rule and message.
@@ -37,16 +51,23 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call
 
 # Sample weights are validated (shape, non-negativity, dtype of X) as
 # MLPClassifier validates them, so that the same inputs fail the same way.
-from sklearn.utils.validation import _check_sample_weight
+# The fused search counts samples of any input type BaseSearchCV accepts, to
+# estimate the training steps of a fit.
+from sklearn.utils.validation import _check_sample_weight, _num_samples
 
 __all__ = [
     "BaseSearchCV",
+    "BaseSuccessiveHalving",
+    "HalvingGridSearchCV",
+    "HalvingRandomSearchCV",
     "Interval",
     "StrOptions",
     "_check_partial_fit_first_call",
     "_check_sample_weight",
     "_fit_context",
+    "_num_samples",
     "_safe_indexing",
     "check_matplotlib_support",
     "check_pandas_support",
+    "validate_parameter_constraints",
 ]
