@@ -5,6 +5,12 @@ import importlib.util
 import pytest
 from threadpoolctl import threadpool_limits
 
+# The compiled kernel's module needs numba (the optional extra ``fast``):
+# without numba there is nothing of it to collect.
+collect_ignore = (
+    [] if importlib.util.find_spec("numba") else ["skinit/_numba_kernel.py"]
+)
+
 # Doctests of modules that need an optional dependency, by dependency.
 OPTIONAL_DOCTESTS = {
     "matplotlib": ("skinit._plot.",),

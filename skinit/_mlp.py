@@ -251,7 +251,7 @@ class BaseInitMLP(BaseEstimator):
 
     def _lbfgs_recorder(self, architecture, X, y, sample_weight):
         """``on_iteration`` for ``fit_lbfgs`` filling ``training_record_``."""
-        from skinit.diagnostics import _training_recorder
+        from skinit._diagnostics import _training_recorder
 
         data = StackedData.from_arrays(
             _stacked(X.astype(np.float64, copy=False)),
