@@ -33,10 +33,6 @@ import warnings
 
 import numpy as np
 import sklearn
-
-# The seed study's grid and network, as bench_search.py times them (this
-# script's folder is on the path when it runs).
-from bench_search import GRID, _common
 from sklearn.datasets import make_circles
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -47,6 +43,23 @@ from skinit.datasets import load_circles
 
 CV = 5
 FACTOR = 3
+# The seed study's grid and network.
+GRID = {
+    "initializer": ["normal", "he_normal", "glorot_uniform", "lecun_normal"],
+    "scale": [0.01, 0.03, 0.1, 0.3, 1, 3, 10],
+}
+
+
+def _common(steps):
+    return dict(
+        hidden_layer_sizes=(10, 5),
+        learning_rate_init=0.01,
+        max_iter=steps,
+        alpha=0.0,
+        tol=0.0,
+        n_iter_no_change=steps,
+        random_state=3,
+    )
 
 
 def _estimator(steps):
