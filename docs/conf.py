@@ -23,6 +23,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "sphinxext"))
 
+# sphinx-gallery resolves the classes whose methods the examples call; the
+# halving searches' scikit-learn bases live behind scikit-learn's experimental
+# flag, and resolving them without it raises an ImportError.
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+
 import skinit
 
 # -- Project -----------------------------------------------------------------
