@@ -47,10 +47,8 @@ class _FusedHalvingMixin(_FusedSearchMixin):
         finally:
             self._checked_cv_orig = drawn
 
-    def _search(self, evaluate_candidates, callback_ctx):
-        BaseSuccessiveHalving._run_search(
-            self, evaluate_candidates, callback_ctx=callback_ctx
-        )
+    def _search(self, evaluate_candidates, context):
+        BaseSuccessiveHalving._run_search(self, evaluate_candidates, **context)
 
 
 class InitHalvingSearchCV(_FusedHalvingMixin, HalvingGridSearchCV):

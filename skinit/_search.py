@@ -675,15 +675,18 @@ class _FusedSearchMixin:
         return False
 
     def _run_search(self, evaluate_candidates, *, callback_ctx=None):
+        # ``callback_ctx`` exists from scikit-learn 1.9 on; it is passed along
+        # only when scikit-learn gave one.
+        context = {} if callback_ctx is None else {"callback_ctx": callback_ctx}
         fused = getattr(self, "_fused_fits", None)
         if fused is None:  # not fused
-            return self._search(evaluate_candidates, callback_ctx)
+            return self._search(evaluate_candidates, context)
 
-        def evaluate_fused(
-            candidate_params, cv=None, more_results=None, callback_ctx=None
-        ):
+        def evaluate_fused(candidate_params, cv=None, more_results=None, **context):
             candidate_params = list(candidate_params)
-            cv = cv or self._checked_cv_orig
+            # scikit-learn >= 1.9 keeps the checked splitter; before, it is
+            # ``self.cv`` itself (the folds drawn once, see ``_fused_fit``).
+            cv = cv or getattr(self, "_checked_cv_orig", None) or self.cv
             splits = list(cv.split(fused.X, fused.y, groups=fused.groups))
             fused.plan(candidate_params, splits)
             fused.recording = True
@@ -693,17 +696,18 @@ class _FusedSearchMixin:
                     candidate_params,
                     _DrawnSplits(splits, cv),
                     more_results=more_results,
-                    callback_ctx=callback_ctx,
+                    **context,
                 )
             finally:
                 fused.recording = False
             self._fit_curves += fused.curves.collect(len(candidate_params), len(splits))
             return results
 
-        return self._search(evaluate_fused, callback_ctx)
+        return self._search(evaluate_fused, context)
 
-    def _search(self, evaluate_candidates, callback_ctx):
-        """The search's ``_run_search``, with ``evaluate_candidates`` fused."""
+    def _search(self, evaluate_candidates, context):
+        """The search's ``_run_search``, with ``evaluate_candidates`` fused;
+        ``context`` holds scikit-learn's ``callback_ctx``, if any."""
         evaluate_candidates(self._candidate_list)
 
     def _candidates(self):
