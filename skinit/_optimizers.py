@@ -43,6 +43,10 @@ class BaseOptimizer:
     dtype: object
     learning_rate_init: np.ndarray = per_network()
 
+    #: Whether ``iteration_ends`` reads the samples seen: the loop calls it,
+    #: with that count up to date, only for optimizers that say so.
+    uses_samples_seen = False
+
     def __post_init__(self):
         self.learning_rate_init = np.asarray(self.learning_rate_init, dtype=float)
 
@@ -51,7 +55,8 @@ class BaseOptimizer:
         raise NotImplementedError
 
     def iteration_ends(self, time_step):
-        """Called at the end of each epoch with the samples seen ``(K,)``."""
+        """Called at the end of each epoch with the samples seen ``(K,)``,
+        when ``uses_samples_seen``."""
 
     def trigger_stopping(self, plateaued, verbose, message):
         """Decide, for the networks that ``plateaued``, whether they stop.
@@ -99,6 +104,7 @@ class SGDOptimizer(BaseOptimizer):
         super().__post_init__()
         self.momentum = np.asarray(self.momentum, dtype=float)
         self.power_t = np.asarray(self.power_t, dtype=float)
+        self.uses_samples_seen = self.schedule == "invscaling"
         self.set_learning_rate(
             self.learning_rate_init.copy()
             if self.learning_rate is None
