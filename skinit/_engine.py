@@ -112,13 +112,6 @@ class StackedParameters:
             intercept[:] = 0
         return mask.flat[0]
 
-    def sklearn_order(self):
-        """Permutation of ``flat`` into scikit-learn's packing: coefs, then biases."""
-        index = StackedParameters(self.layer_units, np.arange(self.flat.shape[1])[None])
-        parts = [coef[0].ravel() for coef in index.coefs]
-        parts += [intercept[0] for intercept in index.intercepts]
-        return np.concatenate(parts)
-
 
 def matmul_layout(signal):
     """View of a unit-major ``(units, K, n)`` signal as ``K`` matrices
