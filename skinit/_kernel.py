@@ -15,6 +15,17 @@ replaces :class:`NumpyKernel` here, behind the same two methods:
     ``stack.state.order``, or of the samples in order when it is None), and
     return each network's mean loss over the epoch (the batch losses times the
     batch sizes, summed from the first batch, divided by the sample count).
+
+and optionally
+
+``run_epochs(architecture, stack, batches, n_epochs) -> ndarray of shape (K, n_run)``
+    Run up to ``n_epochs`` epochs in sample order (``stack.state.order`` is
+    None) in one call, with the contract of
+    :func:`skinit._training.run_epochs_in_order`: keep the stopping records
+    of every epoch but the last, end after the first epoch that would plateau
+    a network.  The loop uses it when nothing else happens between epochs
+    (no shuffling, validation, callback or printing); without it, the loop
+    calls ``run_epoch`` once an epoch.
 """
 
 import numpy as np

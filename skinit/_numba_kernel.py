@@ -419,7 +419,42 @@ def _loss_and_output_delta(
 
 
 @njit(**_JIT)
-def train_epoch(
+def _plateau_ahead(loss, best_loss, no_improvement_count, tol, n_iter_no_change):
+    """Whether this epoch plateaus a network; if not, its stopping records.
+
+    The loop's stopping rule without validation, network by network: the
+    loss is not better when above the best one less ``tol`` (NaN is never
+    above: the count restarts), the best loss is the smaller one (``np.fmin``:
+    a NaN loss never replaces it), the network plateaus when its count passes
+    ``n_iter_no_change``.  The records are written only when no network
+    plateaus: that epoch's are the loop's to update, with what else it does
+    then (the optimizer's ``trigger_stopping``, retirement).
+    """
+    n_networks = loss.shape[0]
+    for k in range(n_networks):
+        not_better = np.float64(loss[k]) > best_loss[k] - tol[k]
+        count = no_improvement_count[k] + 1 if not_better else 0
+        if count > n_iter_no_change[k]:
+            return True
+    for k in range(n_networks):
+        value = np.float64(loss[k])
+        if value > best_loss[k] - tol[k]:
+            no_improvement_count[k] += 1
+        else:
+            no_improvement_count[k] = 0
+        if value == value and not best_loss[k] <= value:
+            best_loss[k] = value
+    return False
+
+
+@njit(**_JIT)
+def train_epochs(
+    n_epochs,
+    watch,
+    best_loss,
+    no_improvement_count,
+    tol,
+    n_iter_no_change,
     flat,
     X,
     y,
@@ -450,12 +485,26 @@ def train_epoch(
     first_moment,
     second_moment,
     adam_learning_rate,
-    epoch_loss,
+    epoch_losses,
 ):
-    """One epoch of every network of the stack, parameters updated in place.
+    """Epochs of every network of the stack, parameters updated in place.
+
+    The networks advance in lock step, epoch by epoch, in the same sample
+    order every epoch.  With ``watch``, the stopping records of every epoch
+    but the last one run are updated as the training loop's stopping rule
+    (:func:`skinit._training.stopping_rule`) updates them, and the call ends
+    after the first epoch that would plateau a network, its records left to
+    the loop.
 
     Parameters
     ----------
+    n_epochs : int
+        Epochs to run at most.
+    watch : bool
+        Whether to keep the stopping records (else ``n_epochs`` is 1).
+    best_loss, no_improvement_count : ndarray of shape (K,)
+        The stopping records (float64, int64), updated when ``watch``.
+    tol, n_iter_no_change : ndarray of shape (K,), float64
     flat : ndarray of shape (K, n_params)
         The parameters, updated in place.
     X : ndarray of shape (n_features + 1, K, n)
@@ -489,9 +538,14 @@ def train_epoch(
         dtype casts), updated in place; ``adam_learning_rate`` receives the
         last step's learning rate of each network.
     first_moment, second_moment : ndarray of shape (K, n_params) or (0, 0)
-    epoch_loss : ndarray of shape (K,)
-        Receives the epoch loss: the sum of batch loss x batch size over
+    epoch_losses : ndarray of shape (K, n_epochs)
+        Receives each epoch's loss: the sum of batch loss x batch size over
         the number of samples.
+
+    Returns
+    -------
+    n_run : int
+        The epochs run.
     """
     n_networks, n_params = flat.shape
     n_layers = layer_units.shape[0] - 1
@@ -526,150 +580,169 @@ def train_epoch(
     cast = np.empty(1, flat.dtype)
     n_out = layer_units[n_layers]
 
-    for k in range(n_networks):
-        params = flat[k]
-        total = zero
-        for b in range(n_batches):
-            start = batch_bounds[b]
-            n = batch_bounds[b + 1] - start
-            rows = order[k, start : start + n]
-            inputs = activations[0]
-            for f in range(layer_units[0] + 1):
-                row = inputs[f]
-                for s in range(n):
-                    row[s] = X[f, k, rows[s]]
-            for o in range(n_out):
-                for s in range(n):
-                    targets[o, s] = y[o, k, rows[s]]
-            if weighted:
-                for s in range(n):
-                    weight[s] = sample_weight[k, rows[s]]
-                denominator = _sum(weight, n, zero)
-            else:
-                denominator = batch_sizes[b]
+    for epoch in range(n_epochs):
+        for k in range(n_networks):
+            params = flat[k]
+            total = zero
+            for b in range(n_batches):
+                start = batch_bounds[b]
+                n = batch_bounds[b + 1] - start
+                rows = order[k, start : start + n]
+                inputs = activations[0]
+                for f in range(layer_units[0] + 1):
+                    row = inputs[f]
+                    for s in range(n):
+                        row[s] = X[f, k, rows[s]]
+                for o in range(n_out):
+                    for s in range(n):
+                        targets[o, s] = y[o, k, rows[s]]
+                if weighted:
+                    for s in range(n):
+                        weight[s] = sample_weight[k, rows[s]]
+                    denominator = _sum(weight, n, zero)
+                else:
+                    denominator = batch_sizes[b]
 
-            for i in range(n_layers):
-                n_in = layer_units[i]
-                n_units = layer_units[i + 1]
-                weights = _layer(params, offsets, layer_units, i)
-                _linear(weights, activations[i], activations[i + 1], n_in, n_units, n)
-                if i < n_layers - 1:
-                    _activate_hidden(activations[i + 1], n_units, n, hidden, one)
-                elif output == 0:
-                    for j in range(n_units):
-                        row = activations[i + 1, j]
-                        for s in range(n):
-                            row[s] = one / (one + _exp(-row[s]))
-                elif output == 1:
-                    _softmax(activations[i + 1], n_units, n, scratch)
-                elif output == 3:
-                    for j in range(n_units):
-                        row = activations[i + 1, j]
-                        for s in range(n):
-                            row[s] = _exp(row[s])
-
-            loss = _loss_and_output_delta(
-                activations[n_layers],
-                targets,
-                weight,
-                weighted,
-                denominator,
-                n_out,
-                n,
-                output,
-                consts,
-                deltas[n_layers - 1],
-                scratch[0],
-            )
-
-            for i in range(n_layers - 1, -1, -1):
-                n_in = layer_units[i]
-                n_units = layer_units[i + 1]
-                delta = deltas[i]
-                inputs = activations[i]
-                gradient = _layer(grad, offsets, layer_units, i)
-                _weight_gradient(delta, inputs, n_units, n_in + 1, n, gradient, zero)
-                if i == 0:
-                    break
-                weights = _layer(params, offsets, layer_units, i)
-                previous = deltas[i - 1]
-                _backpropagate(weights, delta, previous, n_in, n_units, n)
-                for f in range(n_in):
-                    _backpropagate_derivative(inputs[f], previous[f], n, hidden, one)
-
-            if penalized:
-                # 0.5 * alpha * ||W||^2 / n, the penalty in float64 as numpy's
-                # float64 alpha makes it, then cast into the dtype's loss.
-                squares = zero
-                a_k = alpha_cast[k]
                 for i in range(n_layers):
                     n_in = layer_units[i]
                     n_units = layer_units[i + 1]
                     weights = _layer(params, offsets, layer_units, i)
-                    gradient = _layer(grad, offsets, layer_units, i)
-                    for j in range(n_units):
-                        w_row = weights[j]
-                        squares += _dot(w_row, w_row, n_in, zero)
-                        g_row = gradient[j]
-                        for f in range(n_in):
-                            g_row[f] += w_row[f] * a_k
-                cast[0] = loss + 0.5 * alpha[k] * squares / denominator
-                loss = cast[0]
-            for p in range(n_params):
-                grad[p] = grad[p] / denominator
+                    _linear(
+                        weights, activations[i], activations[i + 1], n_in, n_units, n
+                    )
+                    if i < n_layers - 1:
+                        _activate_hidden(activations[i + 1], n_units, n, hidden, one)
+                    elif output == 0:
+                        for j in range(n_units):
+                            row = activations[i + 1, j]
+                            for s in range(n):
+                                row[s] = one / (one + _exp(-row[s]))
+                    elif output == 1:
+                        _softmax(activations[i + 1], n_units, n, scratch)
+                    elif output == 3:
+                        for j in range(n_units):
+                            row = activations[i + 1, j]
+                            for s in range(n):
+                                row[s] = _exp(row[s])
 
-            # Accumulated as scikit-learn does, from the first batch's value.
-            if b == 0:
-                total = loss * batch_sizes[b]
-            else:
-                total += loss * batch_sizes[b]
-
-            if solver == 0:
-                r = rate[k]
-                if velocity.shape[0] == 0:
-                    for p in range(n_params):
-                        params[p] -= grad[p] * r
-                else:
-                    m = momentum[k]
-                    v = velocity[k]
-                    if nesterov:
-                        for p in range(n_params):
-                            step = grad[p] * r
-                            v[p] = v[p] * m - step
-                            params[p] += v[p] * m - step
-                    else:
-                        for p in range(n_params):
-                            v[p] = v[p] * m - grad[p] * r
-                            params[p] += v[p]
-            else:
-                t = adam_t[k] + 1
-                adam_t[k] = t
-                learning_rate = (
-                    adam_learning_rate_init[k]
-                    * math.sqrt(1.0 - adam_beta_2[k] ** np.float64(t))
-                    / (1.0 - adam_beta_1[k] ** np.float64(t))
+                loss = _loss_and_output_delta(
+                    activations[n_layers],
+                    targets,
+                    weight,
+                    weighted,
+                    denominator,
+                    n_out,
+                    n,
+                    output,
+                    consts,
+                    deltas[n_layers - 1],
+                    scratch[0],
                 )
-                adam_learning_rate[k] = learning_rate
-                cast[0] = -learning_rate
-                step_rate = cast[0]
-                b1 = adam_beta_1_cast[k]
-                c1 = adam_one_minus_beta_1[k]
-                b2 = adam_beta_2_cast[k]
-                c2 = adam_one_minus_beta_2[k]
-                eps = adam_epsilon[k]
-                m1 = first_moment[k]
-                m2 = second_moment[k]
+
+                for i in range(n_layers - 1, -1, -1):
+                    n_in = layer_units[i]
+                    n_units = layer_units[i + 1]
+                    delta = deltas[i]
+                    inputs = activations[i]
+                    gradient = _layer(grad, offsets, layer_units, i)
+                    _weight_gradient(
+                        delta, inputs, n_units, n_in + 1, n, gradient, zero
+                    )
+                    if i == 0:
+                        break
+                    weights = _layer(params, offsets, layer_units, i)
+                    previous = deltas[i - 1]
+                    _backpropagate(weights, delta, previous, n_in, n_units, n)
+                    for f in range(n_in):
+                        _backpropagate_derivative(
+                            inputs[f], previous[f], n, hidden, one
+                        )
+
+                if penalized:
+                    # 0.5 * alpha * ||W||^2 / n, the penalty in float64 as numpy's
+                    # float64 alpha makes it, then cast into the dtype's loss.
+                    squares = zero
+                    a_k = alpha_cast[k]
+                    for i in range(n_layers):
+                        n_in = layer_units[i]
+                        n_units = layer_units[i + 1]
+                        weights = _layer(params, offsets, layer_units, i)
+                        gradient = _layer(grad, offsets, layer_units, i)
+                        for j in range(n_units):
+                            w_row = weights[j]
+                            squares += _dot(w_row, w_row, n_in, zero)
+                            g_row = gradient[j]
+                            for f in range(n_in):
+                                g_row[f] += w_row[f] * a_k
+                    cast[0] = loss + 0.5 * alpha[k] * squares / denominator
+                    loss = cast[0]
                 for p in range(n_params):
-                    g = grad[p]
-                    m1[p] = m1[p] * b1 + g * c1
-                    m2[p] = m2[p] * b2 + (g * g) * c2
-                    params[p] += (m1[p] * step_rate) / (math.sqrt(m2[p]) + eps)
-        epoch_loss[k] = total / n_total
+                    grad[p] = grad[p] / denominator
+
+                # Accumulated as scikit-learn does, from the first batch's value.
+                if b == 0:
+                    total = loss * batch_sizes[b]
+                else:
+                    total += loss * batch_sizes[b]
+
+                if solver == 0:
+                    r = rate[k]
+                    if velocity.shape[0] == 0:
+                        for p in range(n_params):
+                            params[p] -= grad[p] * r
+                    else:
+                        m = momentum[k]
+                        v = velocity[k]
+                        if nesterov:
+                            for p in range(n_params):
+                                step = grad[p] * r
+                                v[p] = v[p] * m - step
+                                params[p] += v[p] * m - step
+                        else:
+                            for p in range(n_params):
+                                v[p] = v[p] * m - grad[p] * r
+                                params[p] += v[p]
+                else:
+                    t = adam_t[k] + 1
+                    adam_t[k] = t
+                    learning_rate = (
+                        adam_learning_rate_init[k]
+                        * math.sqrt(1.0 - adam_beta_2[k] ** np.float64(t))
+                        / (1.0 - adam_beta_1[k] ** np.float64(t))
+                    )
+                    adam_learning_rate[k] = learning_rate
+                    cast[0] = -learning_rate
+                    step_rate = cast[0]
+                    b1 = adam_beta_1_cast[k]
+                    c1 = adam_one_minus_beta_1[k]
+                    b2 = adam_beta_2_cast[k]
+                    c2 = adam_one_minus_beta_2[k]
+                    eps = adam_epsilon[k]
+                    m1 = first_moment[k]
+                    m2 = second_moment[k]
+                    for p in range(n_params):
+                        g = grad[p]
+                        m1[p] = m1[p] * b1 + g * c1
+                        m2[p] = m2[p] * b2 + (g * g) * c2
+                        params[p] += (m1[p] * step_rate) / (math.sqrt(m2[p]) + eps)
+            epoch_losses[k, epoch] = total / n_total
+        if epoch + 1 == n_epochs or (
+            watch
+            and _plateau_ahead(
+                epoch_losses[:, epoch],
+                best_loss,
+                no_improvement_count,
+                tol,
+                n_iter_no_change,
+            )
+        ):
+            return epoch + 1
+    return n_epochs
 
 
 class NumbaKernel:
-    """The seam's compiled kernel (:mod:`skinit._kernel`): each epoch of a
-    stack is one call of :func:`train_epoch`."""
+    """The seam's compiled kernel (:mod:`skinit._kernel`): one call of
+    :func:`train_epochs` runs an epoch of a stack, or many in sample order."""
 
     name = "numba"
 
@@ -697,13 +770,22 @@ class NumbaKernel:
 
     def run_epoch(self, architecture, stack, batches):
         """Train ``stack`` for one epoch in place; -> its epoch loss ``(K,)``."""
+        return self._arguments(architecture, stack, batches).run(stack, 1)[:, 0]
+
+    def run_epochs(self, architecture, stack, batches, n_epochs):
+        """Train ``stack`` for up to ``n_epochs`` epochs in sample order, in
+        one call; -> their losses ``(K, n_run)`` (the seam's optional
+        method)."""
+        return self._arguments(architecture, stack, batches).run(stack, n_epochs)
+
+    def _arguments(self, architecture, stack, batches):
         # What does not change while the stack keeps its networks, made once.
         static = stack.scratch.get(self.name)
         if static is None:
             static = stack.scratch[self.name] = _StackArguments(
                 architecture, stack, batches
             )
-        return static.run(stack.params.flat, stack.state.order, stack.state.optimizer)
+        return static
 
 
 class _StackArguments:
@@ -740,10 +822,12 @@ class _StackArguments:
         self.optimizer = self.rates = self.optimizer_arguments = None
         self.no_rates = np.empty(0)
 
-    def run(self, flat, order, optimizer):
+    def run(self, stack, n_epochs):
+        flat, state, hyper = stack.params.flat, stack.state, stack.hyper
+        optimizer, order = state.optimizer, state.order
         if not flat.flags.c_contiguous:
             raise ValueError("The kernel updates parameters in place: a C array.")
-        epoch_loss = np.empty(flat.shape[0], dtype=flat.dtype)
+        epoch_losses = np.empty((flat.shape[0], n_epochs), dtype=flat.dtype)
         adam = isinstance(optimizer, AdamOptimizer)
         # Made again only when the optimizer or SGD's learning rates change
         # (its schedules set a new array); Adam's state is updated in place.
@@ -751,20 +835,26 @@ class _StackArguments:
         if optimizer is not self.optimizer or rates is not self.rates:
             self.optimizer, self.rates = optimizer, rates
             self.optimizer_arguments = _optimizer_arguments(optimizer, flat.dtype)
-        # Adam's learning rates of the epoch's last step are written here.
+        # Adam's learning rates of the last step are written here.
         learning_rate = np.empty(flat.shape[0]) if adam else self.no_rates
-        train_epoch(
+        n_run = train_epochs(
+            n_epochs,
+            n_epochs > 1,
+            state.best_loss,
+            state.no_improvement_count,
+            hyper.tol,
+            hyper.n_iter_no_change,
             flat,
             *self.data,
             self.in_order if order is None else np.ascontiguousarray(order),
             *self.layout,
             *self.optimizer_arguments,
             learning_rate,
-            epoch_loss,
+            epoch_losses,
         )
         if adam:
             optimizer.learning_rate = learning_rate
-        return epoch_loss
+        return epoch_losses[:, :n_run]
 
 
 def _cast(dtype, values):

@@ -23,6 +23,7 @@ continues its training exactly as if it had never paused.
 import signal
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -187,6 +188,45 @@ def run_epoch(kernel, architecture, stack, epoch_batches, shuffled):
     return kernel.run_epoch(architecture, stack, epoch_batches)
 
 
+def run_epochs_in_order(kernel, architecture, stack, epoch_batches, n_epochs):
+    """Up to ``n_epochs`` epochs of ``stack`` in sample order, for a loop with
+    nothing to do between epochs but keep the stopping records.
+
+    The records of every epoch but the last one run are updated here (as
+    :func:`stopping_rule` would, without validation); the run ends after the
+    first epoch that would plateau a network, whose records are left to
+    :func:`stopping_rule` with the rest of what happens then.  A kernel may do
+    all this in one call (``kernel.run_epochs``, the seam's optional method:
+    the compiled kernel runs the epochs without coming back to Python);
+    otherwise the epochs are its ``run_epoch`` one after another.  Returns
+    the epochs' losses, ``(K, n_run)``.
+    """
+    run_epochs = getattr(kernel, "run_epochs", None)
+    if run_epochs is not None:
+        return run_epochs(architecture, stack, epoch_batches, n_epochs)
+    losses = []
+    for _ in range(n_epochs):
+        loss = kernel.run_epoch(architecture, stack, epoch_batches)
+        losses.append(loss)
+        if len(losses) == n_epochs or plateau_ahead(stack, loss):
+            break
+    return np.stack(losses, axis=1)
+
+
+def plateau_ahead(stack, loss):
+    """Whether this epoch plateaus a network; if not, update the stopping
+    records without validation as :func:`stopping_rule` does (which the
+    compiled kernel's ``_plateau_ahead`` mirrors)."""
+    state, hyper = stack.state, stack.hyper
+    count = state.no_improvement_count + 1
+    count *= loss > state.best_loss - hyper.tol
+    if np.logical_or.reduce(count > hyper.n_iter_no_change):
+        return True
+    state.no_improvement_count = count
+    np.fmin(state.best_loss, loss, out=state.best_loss)
+    return False
+
+
 def validate(architecture, stack, score):
     """The early-stopping score of each network on its validation samples."""
     data = stack.data
@@ -293,28 +333,51 @@ class _InterruptAtEpochEnd:
 class _History:
     """Per-epoch values of the networks still training (losses, scores).
 
-    Recording keeps the epoch's array as it is; ``write_to`` appends each
-    network's values to its list once, at the end, instead of ``K`` list
-    appends per epoch.
+    Recording keeps the epochs' ``(K_active, n_epochs)`` array as it is;
+    ``write_to`` appends each network's values to its list once, at the end,
+    instead of ``K`` list appends per epoch.
     """
 
     def __init__(self):
         self._origins, self._values = [], []
 
     def record(self, origin, values):
-        self._origins.append(origin)
-        self._values.append(values)
+        self._origins.append(np.repeat(origin, values.shape[1]))
+        self._values.append(values.ravel())
 
     def write_to(self, lists):
         if not self._values:
             return
         origins = np.concatenate(self._origins)
+        # Stable: each network's values stay in the order of their epochs.
         order = np.argsort(origins, kind="stable")
         origins = origins[order]
         values = np.concatenate(self._values)[order].tolist()
         starts = np.flatnonzero(np.diff(origins, prepend=-1))
         for start, stop in zip(starts, [*starts[1:], len(origins)]):
             lists[origins[start]].extend(values[start:stop])
+
+
+class _EpochChunks:
+    """How many epochs one :func:`run_epochs_in_order` call may run: as many
+    as take about ``seconds``, so that Ctrl-C, noted by the signal handler
+    while compiled code runs, is acted upon within that time."""
+
+    seconds = 0.1
+
+    def __init__(self):
+        self.size = 8
+
+    @contextmanager
+    def timed(self, at_most):
+        n_epochs = min(self.size, at_most)
+        start = time.perf_counter()
+        yield n_epochs
+        elapsed = time.perf_counter() - start
+        # Grow at most 8x a call: a first call may include compiling.
+        self.size = int(
+            np.clip(n_epochs * self.seconds / max(elapsed, 1e-6), 1, 8 * self.size)
+        )
 
 
 def fit_stochastic(
@@ -393,6 +456,17 @@ def fit_stochastic(
         return int((stack.hyper.max_iter - stack.state.n_iter).min())
 
     budget_in = epochs_to_budget(stack)
+    # Nothing to do between epochs but keep the stopping records: epochs run
+    # many per kernel call (run_epochs_in_order).
+    in_order = not (
+        shuffled
+        or config.early_stopping
+        or callbacks
+        or verbose
+        or incremental
+        or state.optimizer.uses_samples_seen
+    )
+    chunks = _EpochChunks()
     start = time.perf_counter()
     with (
         np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
@@ -400,9 +474,21 @@ def fit_stochastic(
     ):
         try:
             while stack.n_networks:
-                loss = run_epoch(kernel, architecture, stack, epoch_batches, shuffled)
-                stack.unsynced += 1
-                losses.record(stack.origin, loss)
+                if in_order:
+                    with chunks.timed(budget_in) as n_epochs:
+                        epoch_losses = run_epochs_in_order(
+                            kernel, architecture, stack, epoch_batches, n_epochs
+                        )
+                    n_run = epoch_losses.shape[1]
+                    loss = epoch_losses[:, -1]
+                else:
+                    loss = run_epoch(
+                        kernel, architecture, stack, epoch_batches, shuffled
+                    )
+                    n_run, epoch_losses = 1, loss[:, None]
+                stack.unsynced += n_run
+                budget_in -= n_run
+                losses.record(stack.origin, epoch_losses)
                 if verbose:
                     stack.sync()
                     for value, n_iter in zip(loss, stack.state.n_iter):
@@ -410,11 +496,10 @@ def fit_stochastic(
                 validation_score = None
                 if config.early_stopping:
                     validation_score = validate(architecture, stack, score)
-                    scores.record(stack.origin, validation_score)
+                    scores.record(stack.origin, validation_score[:, None])
                     if verbose:
                         for value in validation_score:
                             print("Validation score: %f" % value)
-                budget_in -= 1
                 done = stopping_rule(
                     stack,
                     loss,

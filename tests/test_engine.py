@@ -17,7 +17,9 @@ from sklearn.neural_network._stochastic_optimizers import (
     SGDOptimizer as SklearnSGD,
 )
 
+import skinit._training
 from skinit import InitMLPClassifier, InitMLPRegressor
+from skinit._config import numba_available
 from skinit._engine import StackedParameters, loss_and_gradient
 from skinit._kernel import BatchBuffers, NumpyKernel
 from skinit._optimizers import SOLVERS, AdamOptimizer, BaseOptimizer, SGDOptimizer
@@ -28,7 +30,7 @@ from skinit._stack import (
     concatenate,
     take,
 )
-from skinit._training import StochasticConfig, fit_stochastic
+from skinit._training import StochasticConfig, _EpochChunks, fit_stochastic
 from skinit.datasets import load_circles
 
 X, Y, _, _ = load_circles()
@@ -89,7 +91,7 @@ SOLVER_CASES = {
 }
 
 
-def mixed_stack(case, n=4):
+def mixed_stack(case, n=4, cases=SOLVER_CASES):
     """``n`` networks of one solver that differ in seed, rate, penalty, budget
     and tolerance: some stop early, some run out of iterations."""
     varied = [
@@ -97,7 +99,7 @@ def mixed_stack(case, n=4):
              tol=[1e-4, 0.05][k % 2])
         for k in range(n)
     ]
-    return [configs(**{**variation, **SOLVER_CASES[case]}) for variation in varied]
+    return [configs(**{**variation, **cases[case]}) for variation in varied]
 
 
 def assert_same_networks(result, reference, k=None):
@@ -351,6 +353,66 @@ def test_paused_and_continued_equals_uninterrupted(case):
     # The ones that finished before the pause are untouched by it.
     for k in np.flatnonzero(~stopped):
         assert_same_networks(take(paused, [k]), take(uninterrupted, [k]))
+
+
+# Solvers whose epochs all see the samples in order: nothing happens between
+# epochs but the stopping records, so the loop runs many epochs a kernel call.
+IN_ORDER_CASES = {
+    "gd": SOLVER_CASES["gd"],
+    "sgd-adaptive": {**SOLVER_CASES["sgd-adaptive"], "shuffle": False},
+    "sgd-nesterov": {**SOLVER_CASES["sgd-nesterov"], "shuffle": False},
+    "adam": {**SOLVER_CASES["adam"], "shuffle": False},
+}
+
+
+def kernel_named(name):
+    if name == "numpy":
+        return NumpyKernel()
+    from skinit._numba_kernel import NumbaKernel
+
+    return NumbaKernel()
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        "numpy",
+        pytest.param(
+            "numba",
+            marks=pytest.mark.skipif(
+                not numba_available(),
+                reason="the compiled kernel needs numba (skinit[fast])",
+            ),
+        ),
+    ],
+)
+@pytest.mark.parametrize("seconds", [0.0, 10.0])
+@pytest.mark.parametrize("case", list(IN_ORDER_CASES))
+def test_epochs_run_in_order_equal_epoch_by_epoch(case, seconds, kernel, monkeypatch):
+    """Many epochs a kernel call (one after the first call, or all of them)
+    train bit-identically to one epoch a call (forced by a callback), through
+    plateaus inside a call, the adaptive rate's divisions and budgets."""
+    monkeypatch.setattr(_EpochChunks, "seconds", seconds)
+    calls = []
+    in_order = skinit._training.run_epochs_in_order
+
+    def counted(*args):
+        losses = in_order(*args)
+        calls.append(losses.shape[1])
+        return losses
+
+    monkeypatch.setattr(skinit._training, "run_epochs_in_order", counted)
+    estimators = mixed_stack(case, cases=IN_ORDER_CASES)
+    chunked = train(estimators, kernel=kernel_named(kernel))
+    epoch_by_epoch = train(
+        [clone(e) for e in estimators],
+        kernel=kernel_named(kernel),
+        callbacks=[lambda event: None],
+    )
+    assert_same_networks(chunked, epoch_by_epoch)
+    n_iter = chunked.state.n_iter
+    assert n_iter.min() < n_iter.max()  # some plateaued or ran out before others
+    assert sum(calls) == n_iter.max() and len(calls) < n_iter.max()
 
 
 def test_callbacks_see_the_networks_still_training_and_can_stop_them():
