@@ -1061,7 +1061,10 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     cv_results_ : dict of numpy (masked) ndarrays
         As in GridSearchCV.  ``mean_fit_time`` and ``std_fit_time`` measure
         only each fit's hand-over of its pretrained network; the training
-        time of the stacks is ``fused_fit_time_``.
+        time of the stacks is ``fused_fit_time_``.  With one of
+        scikit-learn's scorers (``scoring`` None or a string) the test scores
+        are computed where the fits train, and ``mean_score_time`` measures
+        only their hand-over too.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
     best_score_ : float
