@@ -76,17 +76,43 @@ def _stackable(mlp):
     )
 
 
-def _network_bytes(plan):
-    """Rough memory of one network of a stack: parameter copies and signals."""
-    data = plan.data
-    n_rows = data.n_samples + (data.n_validation_samples or 0)
-    full_batch = SOLVERS[plan.config.solver].full_batch
-    batch = data.n_samples if full_batch else min(data.n_samples, 200)
-    itemsize = plan.params.flat.dtype.itemsize
-    n_params = plan.params.flat.shape[1]
-    signals = 2 * sum(plan.architecture.layer_units[1:]) * max(batch, n_rows)
-    inputs = n_rows * (plan.architecture.layer_units[0] + 1)
-    return itemsize * (8 * n_params + signals + inputs)
+def _network_bytes(network, X_train):
+    """Rough memory of one network of a stack -- parameter copies, signals
+    and inputs -- from its estimator and training inputs, before it is
+    planned (outputs counted as one unit, as in ``_fit_bytes``)."""
+    hidden = network.hidden_layer_sizes
+    hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+    units = [X_train.shape[1], *hidden, 1]
+    n_params = sum((a + 1) * b for a, b in zip(units[:-1], units[1:]))
+    n_rows = X_train.shape[0]
+    full_batch = SOLVERS[network.solver].full_batch
+    batch = n_rows if full_batch else min(n_rows, 200)
+    signals = 2 * sum(units[1:]) * max(batch, n_rows)
+    inputs = n_rows * (units[0] + 1)
+    return X_train.dtype.itemsize * (8 * n_params + signals + inputs)
+
+
+def _stack_hint(network, X_train, weight):
+    """What fits must share to be chunked together before they are planned:
+    the estimator's parameters and the inputs that shape ``_group_key``.  A
+    chunk whose fits still differ in their planned ``_group_key`` trains as
+    several stacks (results are the same whatever the stack)."""
+    hidden = network.hidden_layer_sizes
+    return (
+        type(network).__qualname__,
+        tuple(hidden) if hasattr(hidden, "__iter__") else (hidden,),
+        network.activation,
+        network.solver,
+        network.batch_size,
+        network.shuffle,
+        network.learning_rate,
+        network.nesterovs_momentum,
+        network.early_stopping,
+        network.validation_fraction if network.early_stopping else None,
+        X_train.shape,
+        X_train.dtype.str,
+        weight is None,
+    )
 
 
 def _group_key(plan):
@@ -108,7 +134,8 @@ def _group_key(plan):
 
 def _train_stack(keys, estimators, plans, on_epoch=None, keep_results=False):
     """Train planned fits as one stack; -> list of (key, fitted or error,
-    the network's ``TrainingResult`` if ``keep_results`` else None).
+    the network's ``TrainingResult`` if ``keep_results`` else None, None: the
+    test score, filled in by ``_plan_and_train``).
 
     Should the stack fail as a whole (say, out of memory), it returns nothing:
     scikit-learn's search then trains those fits one by one, as usual.
@@ -133,8 +160,81 @@ def _train_stack(keys, estimators, plans, on_epoch=None, keep_results=False):
     for k, (key, estimator) in enumerate(zip(keys, estimators)):
         network = take(result, [k])
         fitted = _completed(estimator, network)
-        results.append((key, fitted, network if keep_results else None))
+        results.append((key, fitted, network if keep_results else None, None))
     return results
+
+
+def _plan_and_train(fits, inputs, progress=None, keep_results=False, tests=None):
+    """Plan a chunk of fits and train them in stacks, in a joblib worker.
+
+    ``fits``: (key, estimator, inputs key, network trained at the previous
+    rung or None); ``inputs``: inputs key -> the fold's (X, y, sample_weight),
+    sent once per chunk; ``tests``: None, or (scorer, fold -> (X_test,
+    y_test)) to score the fitted networks here (``_prescore``).
+
+    Planning here rather than in the search's process spreads it over the
+    workers: it is the fit's own validation and initialization, ~7 ms a fit
+    on the mini-batch benchmark (64 fits: 0.45 s of 1.6 s done serially in
+    the parent before any worker started).  ``progress(networks, done)``
+    makes a stack's per-epoch callback (in-process only).
+
+    -> (list of (key, fitted or error, ``TrainingResult`` or None, test score
+    or None), number of fits trained stacked).
+    """
+    results, stacks = [], defaultdict(list)
+    for key, network, inputs_key, previous in fits:
+        X_train, y_train, weight = inputs[inputs_key]
+        try:
+            network._validate_params()
+            plan = network._plan_fit(X_train, y_train, weight, incremental=False)
+        except Exception as error:
+            results.append((key, error, None, None))
+            continue
+        if previous is not None:
+            plan = _continued_plan(network, plan, previous)
+            if plan is None:
+                results.append((key, _completed(network, previous), None, None))
+                continue
+        # New networks and continued ones (which carry their optimizer state)
+        # train in separate stacks.
+        continued = plan.state.optimizer is not None
+        stacks[_group_key(plan), continued].append((key, network, plan))
+    n_stacked = 0
+    for members in stacks.values():
+        keys, networks, plans = zip(*members)
+        on_epoch = None if progress is None else progress(networks, len(results))
+        results += _train_stack(keys, networks, plans, on_epoch, keep_results)
+        n_stacked += len(members)
+    if tests is not None:
+        fold_of = {key: inputs_key[0] for key, _, inputs_key, _ in fits}
+        results = [
+            (key, fitted, network, _prescore(fitted, *tests, fold_of[key]))
+            for key, fitted, network, _ in results
+        ]
+    return results, n_stacked
+
+
+def _prescore(fitted, scorer, tests, fold):
+    """The test score scikit-learn's search will ask for, computed in the
+    worker with the same scorer on the same fold; None if the fit failed or
+    scoring raised (the search then scores, and reports, as usual)."""
+    if isinstance(fitted, BaseException):
+        return None
+    try:
+        return scorer(fitted, *tests[fold])
+    except Exception:
+        return None
+
+
+def _continued_plan(network, plan, previous):
+    """``plan`` continuing ``previous``, the network the fit's lineage trained
+    at the previous rung; None when that network is already this fit (it
+    stopped on its own, or reached this budget)."""
+    if previous.state.n_iter[0] >= network.max_iter or _stopped_on_its_own(
+        previous, network.n_iter_no_change
+    ):
+        return None
+    return replace(plan, params=previous.params, state=previous.state)
 
 
 def _completed(estimator, network):
@@ -149,14 +249,15 @@ def _completed(estimator, network):
 
 
 def _train_alone(key, estimator, X, y, sample_weight):
-    """An ordinary fit, for what cannot stack; -> [(key, fitted or error, None)]."""
+    """An ordinary fit, for what cannot stack; -> ([(key, fitted or error,
+    None, None)], 0 fits stacked), as ``_plan_and_train``."""
     try:
         # No table: in-process, this fit must train, not look itself up.
         with pretrained_fits(None), interrupts_raise():
             estimator.fit(X, y, sample_weight=sample_weight)
     except Exception as error:
-        return [(key, error, None)]
-    return [(key, estimator, None)]
+        return [(key, error, None, None)], 0
+    return [(key, estimator, None, None)], 0
 
 
 def _chunks(n_networks, per_network_bytes, n_workers):
@@ -279,6 +380,14 @@ class _FusedFits:
         self.n_workers = effective_n_jobs(search.n_jobs)
         self.trained, self.rounds, self.round_of = {}, [], {}
         self.next_round = self.n_fits = self.n_trained = 0
+        # The results of the round being trained, as its tasks finish: the
+        # search hands the first fits over (and scores them) while the
+        # workers train the rest.  At n_jobs=2 this hid ~0.1-0.2 s of the
+        # parent's serial hand-over and scoring (course, 200 steps; minibatch).
+        self.running, self.round_mark, self.planned = None, 0.0, None
+        # Scoring in the workers (``_Prescored``): the search's scorer, the
+        # test folds and the fit last handed over with its score.
+        self.scorer = self.tests = self.handed = None
         # Lineage -> TrainingResult of the rung being trained / the last one.
         self.continued, self.latest = {}, {}
         self.n_stacked, self.training_time = 0, 0.0
@@ -289,6 +398,9 @@ class _FusedFits:
 
     def plan(self, candidates, splits):
         """Plan the fits of one ``evaluate_candidates`` call."""
+        # The previous call's networks (halving: the lineages to continue).
+        while self.running is not None:
+            self._receive()
         self.folds = [
             (
                 _safe_indexing(self.X, train),
@@ -299,6 +411,13 @@ class _FusedFits:
             )
             for train, _ in splits
         ]
+        self.tests = None
+        if self.scorer is not None:
+            self.tests = [
+                (_safe_indexing(self.X, test), _safe_indexing(self.y, test))
+                for _, test in splits
+            ]
+        self.handed = None
         # Each fold's training data -- per preprocessing, for a pipeline --
         # is made and hashed once, whatever the number of candidates.
         self.inputs = {}
@@ -306,6 +425,9 @@ class _FusedFits:
         self.rounds = self._plan_rounds(candidates)
         self.round_of = {
             fit.key: index for index, fits in enumerate(self.rounds) for fit in fits
+        }
+        self.planned_fold = {
+            fit.key: fit.fold for fits in self.rounds for fit in fits
         }
         lineages = {fit.lineage for fits in self.rounds for fit in fits}
         self.continued = {
@@ -321,6 +443,14 @@ class _FusedFits:
         if self.search.verbose > 0:
             self.reporter = ProgressReporter(self.n_fits, unit="fits")
 
+    def close(self):
+        """Stop the round in training, if any (the search ends or failed)."""
+        if self.running is not None:
+            # Aborts the tasks not yet run (joblib's generator on close).
+            self.running.close()
+            self.running = None
+        self.close_reporter()
+
     def close_reporter(self):
         if self.reporter is not None:
             self.reporter.close()
@@ -333,15 +463,16 @@ class _FusedFits:
         if self.sink is not None:
             self.sink(done, self.n_fits)
 
-    def _stack_progress(self, networks):
+    def _stack_progress(self, networks, done=0):
         """A per-epoch callback reporting a stack's progress, each network
-        counting for the fraction of its iteration budget it has run."""
+        counting for the fraction of its iteration budget it has run, after
+        ``done`` fits of its task."""
         budgets = np.array([network.max_iter for network in networks], dtype=float)
 
         def on_epoch(event):
             finished = len(budgets) - len(event.origin)
             running = float(np.add.reduce(event.n_iter / budgets[event.origin]))
-            self.report(self.n_trained + finished + running)
+            self.report(self.n_trained + done + finished + running)
 
         return on_epoch
 
@@ -421,41 +552,38 @@ class _FusedFits:
         index = self.round_of.get(key)
         if index is None:
             return None
-        while key not in self.trained and self.next_round <= index:
-            self._train_round(self.rounds[self.next_round])
-            self.rounds[self.next_round] = None
-            self.next_round += 1
+        while key not in self.trained:
+            # Results of the round in training (numbered next_round - 1) are
+            # received until the key's own round comes; an earlier round's
+            # key has been handed over already.
+            if self.running is not None and index >= self.next_round - 1:
+                self._receive()
+            elif self.next_round <= index:
+                self._train_round(self.rounds[self.next_round])
+                self.rounds[self.next_round] = None
+                self.next_round += 1
+            else:
+                break
         entries = self.trained.get(key)
         if not entries:
             return None
-        fitted, uses = entries[0]
+        fitted, uses, score = entries[0]
+        self.handed = None
+        if score is not None:
+            self.handed = estimator, self.planned_fold[key], score
         if uses > 1:
-            entries[0] = (fitted, uses - 1)
+            entries[0] = (fitted, uses - 1, score)
         else:
             entries.pop(0)
             if not entries:
                 del self.trained[key]
         return fitted
 
-    def _continued_plan(self, fit, plan):
-        """``plan`` continuing the network the fit's lineage trained at the
-        previous rung; None when that network is already this fit (it stopped
-        on its own, or reached this budget) -- it is then stored as trained;
-        ``plan`` itself when there is nothing to continue."""
-        previous = self.continued.pop(fit.lineage, None)
-        if previous is None:
-            return plan
-        network = fit.network
-        self.latest[fit.lineage] = previous
-        if previous.state.n_iter[0] >= network.max_iter or _stopped_on_its_own(
-            previous, network.n_iter_no_change
-        ):
-            self._store(fit, _completed(network, previous))
-            return None
-        return replace(plan, params=previous.params, state=previous.state)
-
     def _train_round(self, fits):
-        start = time.perf_counter()
+        """Start training ``fits``: their stackable fits go to the workers in
+        chunks, planned there (``_plan_and_train``), the others alone; the
+        results are received as the search asks for them (``_receive``)."""
+        self.round_mark = time.perf_counter()
         groups, alone = defaultdict(list), []
         for fit in fits:
             X_train = self.inputs[fit.inputs_key][0]
@@ -468,69 +596,144 @@ class _FusedFits:
                     )
                 )
                 continue
-            try:
-                network._validate_params()
-                plan = network._plan_fit(X_train, y_train, weight, incremental=False)
-            except Exception as error:
-                self._store(fit, error)
-                continue
+            previous = None
             if fit.lineage is not None:
-                plan = self._continued_plan(fit, plan)
-                if plan is None:
-                    continue
-            # New networks and continued ones (which carry their optimizer
-            # state) train in separate stacks.
-            continued = plan.state.optimizer is not None
-            groups[_group_key(plan), continued].append((fit, plan))
+                previous = self.continued.pop(fit.lineage, None)
+                if previous is not None:
+                    # Kept unless the continuation trains it further.
+                    self.latest[fit.lineage] = previous
+            hint = _stack_hint(network, X_train, weight), previous is not None
+            groups[hint].append((fit, previous))
         stack_tasks = []
         # Per-epoch progress only where the stacks train in this process.
         watch = (self.reporter or self.sink) and self.n_workers == 1
         for members in groups.values():
+            first = members[0][0]
             chunks = _chunks(
-                len(members), _network_bytes(members[0][1]), self.n_workers
+                len(members),
+                _network_bytes(first.network, self.inputs[first.inputs_key][0]),
+                self.n_workers,
             )
             for chunk in chunks:
-                chunk_fits, plans = zip(*members[chunk])
-                networks = [fit.network for fit in chunk_fits]
-                stack_tasks.append(
-                    delayed(with_config(_train_stack))(
-                        [fit.key for fit in chunk_fits],
-                        networks,
-                        list(plans),
-                        self._stack_progress(networks) if watch else None,
-                        keep_results=self.continues,
-                    )
-                )
-            self.n_stacked += len(members)
+                stack_tasks.append(self._chunk_task(members[chunk], watch))
             if self.search.verbose > 0:
-                plan = members[0][1]
-                print(
-                    f"[{type(self.search).__name__}] stacking {len(members)} fits of "
-                    f"{'-'.join(map(str, plan.architecture.layer_units))} "
-                    f"{plan.architecture.hidden_activation} networks "
-                    f"(solver={plan.config.solver}, {len(chunks)} chunk(s), up to "
-                    f"{int(max(m[0].network.max_iter for m in members))} iterations)"
-                )
+                self._print_stacking(members, len(chunks))
         if self.search.verbose > 0 and alone:
             print(f"[{type(self.search).__name__}] {len(alone)} fits train one by one")
-        planned = {fit.key: fit for fit in fits}
-        results = Parallel(
+        self.planned = {fit.key: fit for fit in fits}
+        self.running = Parallel(
             n_jobs=self.search.n_jobs,
             backend=self.backend,
             pre_dispatch=self.search.pre_dispatch,
             return_as="generator_unordered",
         )(stack_tasks + alone)
-        for task_results in results:
-            for key, fitted, network in task_results:
-                self._store(planned[key], fitted)
-                if network is not None and planned[key].lineage is not None:
-                    self.latest[planned[key].lineage] = network
-            self.n_trained += len(task_results)
-            self.report(self.n_trained)
-        self.training_time += time.perf_counter() - start
 
-    def _store(self, fit, fitted):
-        self.trained.setdefault(fit.key, []).append((fitted, fit.uses))
+    def _chunk_task(self, members, watch):
+        """The joblib task planning and training a chunk of fits; each of the
+        chunk's folds is sent once, not once per fit (as a plan would)."""
+        inputs = {}
+        for fit, _ in members:
+            if fit.inputs_key not in inputs:
+                _, y_train, weight = self.folds[fit.fold]
+                X_train = self.inputs[fit.inputs_key][0]
+                inputs[fit.inputs_key] = X_train, y_train, weight
+        tests = None
+        if self.tests is not None:
+            folds = {fit.fold for fit, _ in members}
+            tests = self.scorer, {fold: self.tests[fold] for fold in folds}
+        return delayed(with_config(_plan_and_train))(
+            [
+                (fit.key, fit.network, fit.inputs_key, previous)
+                for fit, previous in members
+            ],
+            inputs,
+            self._stack_progress if watch else None,
+            keep_results=self.continues,
+            tests=tests,
+        )
+
+    def _print_stacking(self, members, n_chunks):
+        """Verbose: what a group of fits stacks, from a plan of its first fit
+        (made here for this message only)."""
+        fit = members[0][0]
+        _, y_train, weight = self.folds[fit.fold]
+        X_train = self.inputs[fit.inputs_key][0]
+        try:
+            plan = clone(fit.network)._plan_fit(
+                X_train, y_train, weight, incremental=False
+            )
+        except Exception:  # the fit reports its error when the search asks
+            return
+        print(
+            f"[{type(self.search).__name__}] stacking {len(members)} fits of "
+            f"{'-'.join(map(str, plan.architecture.layer_units))} "
+            f"{plan.architecture.hidden_activation} networks "
+            f"(solver={plan.config.solver}, {n_chunks} chunk(s), up to "
+            f"{int(max(fit.network.max_iter for fit, _ in members))} iterations)"
+        )
+
+    def _receive(self):
+        """Store the results of the next task of the round in training."""
+        try:
+            task_results, n_stacked = next(self.running)
+        except StopIteration:
+            self.running = self.planned = None
+            return
+        for key, fitted, network, score in task_results:
+            self._store(self.planned[key], fitted, score)
+            if network is not None and self.planned[key].lineage is not None:
+                self.latest[self.planned[key].lineage] = network
+        self.n_stacked += n_stacked
+        self.n_trained += len(task_results)
+        self.report(self.n_trained)
+        # Wall time from the round's start to its last result.
+        now = time.perf_counter()
+        self.training_time += now - self.round_mark
+        self.round_mark = now
+
+    def prescored(self, estimator, X, y):
+        """The score computed in a worker for ``estimator`` on ``(X, y)``, or
+        None: it must be the fit handed over last, scored on its test fold
+        (the same data; a train score, say, is not)."""
+        if self.handed is None or self.handed[0] is not estimator:
+            return None
+        _, fold, score = self.handed
+        X_test, y_test = self.tests[fold]
+        if not (
+            isinstance(X, np.ndarray)
+            and isinstance(y, np.ndarray)
+            and np.array_equal(X, X_test)
+            and np.array_equal(y, y_test)
+        ):
+            return None
+        return score
+
+    def _store(self, fit, fitted, score=None):
+        self.trained.setdefault(fit.key, []).append((fitted, fit.uses, score))
+
+
+class _Prescored:
+    """A search's scorer that gives the score computed in a worker when the
+    search scores a fit on its test fold (``_FusedFits.prescored``), and
+    scores as ``scorer`` otherwise (train scores, score parameters)."""
+
+    def __init__(self, scorer, fused):
+        self.scorer, self.fused = scorer, fused
+
+    def __getattr__(self, name):
+        # scikit-learn asks its scorer whether it accepts sample_weight and
+        # for its metadata routing: the answers are the scorer's.
+        if name == "scorer":  # not yet set (a copy being made)
+            raise AttributeError(name)
+        return getattr(self.scorer, name)
+
+    def __call__(self, estimator, X, y=None, **params):
+        score = None if params else self.fused.prescored(estimator, X, y)
+        if score is not None:
+            return score
+        if y is None:  # as scikit-learn's ``_score`` calls it
+            return self.scorer(estimator, X, **params)
+        return self.scorer(estimator, X, y, **params)
 
 
 class _DrawnSplits:
@@ -643,7 +846,9 @@ class _FusedSearchMixin:
                 super().fit(X, y, **params)
         finally:
             self.cv = original_cv
-            fused.close_reporter()
+            fused.close()
+            if isinstance(getattr(self, "scorer_", None), _Prescored):
+                self.scorer_ = self.scorer_.scorer
             curves = self._fit_curves
             del self._fused_fits, self._fit_curves
         self.loss_curves_ = [[loss for loss, _ in row] for row in curves]
@@ -658,6 +863,37 @@ class _FusedSearchMixin:
                 f"{fused.training_time:.2f} s"
             )
         return self
+
+    def _get_scorers(self):
+        # In a fused search, scikit-learn's own single-metric scorers score
+        # the fits in the workers, where they were trained: scoring them one
+        # by one in this process took ~2 ms a fit (80 fits: 0.18 s, the
+        # largest serial cost left at n_jobs=2 on the course at 50 steps).
+        scorers, refit_metric = super()._get_scorers()
+        fused = getattr(self, "_fused_fits", None)
+        if fused is not None and self._prescorable(fused, scorers):
+            if fused.scorer is None:
+                fused.scorer = scorers
+            scorers = _Prescored(scorers, fused)
+        return scorers, refit_metric
+
+    def _prescorable(self, fused, scorers):
+        """Whether the fits can be scored where they train: by one of
+        scikit-learn's scorers (pure functions of the model and the data;
+        a callable or several metrics are left to scikit-learn), without
+        score parameters (sample weights go to the scorer, routing may send
+        others), on the MLP itself (a pipeline's preprocessing is fitted
+        here) and numpy data (which the fit's test fold is checked against).
+        """
+        return (
+            (self.scoring is None or isinstance(self.scoring, str))
+            and hasattr(scorers, "_accept_sample_weight")
+            and fused.sample_weight is None
+            and not _routing_enabled()
+            and not isinstance(self.estimator, Pipeline)
+            and isinstance(fused.X, np.ndarray)
+            and isinstance(fused.y, np.ndarray)
+        )
 
     def _unfused_fit(self, reason, X, y, **params):
         """scikit-learn's search as it is, for ``reason``."""
@@ -825,7 +1061,10 @@ class InitSearchCV(_FusedSearchMixin, BaseSearchCV):
     cv_results_ : dict of numpy (masked) ndarrays
         As in GridSearchCV.  ``mean_fit_time`` and ``std_fit_time`` measure
         only each fit's hand-over of its pretrained network; the training
-        time of the stacks is ``fused_fit_time_``.
+        time of the stacks is ``fused_fit_time_``.  With one of
+        scikit-learn's scorers (``scoring`` None or a string) the test scores
+        are computed where the fits train, and ``mean_score_time`` measures
+        only their hand-over too.
     best_estimator_ : estimator
         Estimator refitted on the whole data with the best parameters.
     best_score_ : float

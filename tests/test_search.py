@@ -544,3 +544,29 @@ def test_fits_too_short_to_stack_train_as_grid_search_trains_them(capsys):
                             max_iter=2, random_state=0)
     search = _quiet(InitSearchCV(sgd, grid, cv=2).fit, X_CIRCLES, Y_CIRCLES)
     assert search.n_fused_fits_ == 4
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_test_scores_computed_where_the_fits_train(monkeypatch, n_jobs):
+    """With one of scikit-learn's scorers, each fit's test score comes from
+    where it trained; train scores (and everything else) are scored as
+    GridSearchCV scores them, with the same results."""
+    hits = []
+    prescored = skinit_search._FusedFits.prescored
+
+    def counting(self, estimator, X, y):
+        score = prescored(self, estimator, X, y)
+        hits.append(score is not None)
+        return score
+
+    monkeypatch.setattr(skinit_search._FusedFits, "prescored", counting)
+    grid = {"initializer": ["he_normal", "normal"], "scale": [0.5, 2.0]}
+    fused, reference = _search_pair(
+        GD, grid, X_CIRCLES, Y_CIRCLES, cv=3, scoring="balanced_accuracy",
+        return_train_score=True, n_jobs=n_jobs,
+    )
+    assert_same_search(fused, reference)
+    # 12 test scores given, 12 train scores not (computed here).
+    assert hits.count(True) == 12 and hits.count(False) == 12
+    assert not isinstance(fused.scorer_, skinit_search._Prescored)
+    assert fused.score(X_CIRCLES, Y_CIRCLES) == reference.score(X_CIRCLES, Y_CIRCLES)
