@@ -182,6 +182,43 @@ def forward_pass(coefs, intercepts, X, hidden_activation, output_activation):
     return activations
 
 
+# Activations that stay within [-1, 1] whatever their input.
+_BOUNDED = {"logistic", "tanh"}
+
+
+def _activation_bound(coefs, intercepts, X, hidden_activation, output_activation):
+    """Whether no layer of the network can overflow on ``X``: True when a
+    bound on every pre-activation stays far below the dtype's largest value.
+
+    ``|z_j| <= sum_i |W_ij| m + |b_j|`` when every input is at most ``m`` in
+    magnitude, and ReLU and the identity keep ``|a| <= |z|`` -- so the bound
+    goes from layer to layer in ``O(n_params)``, plus one pass over ``X``,
+    instead of a forward pass (measured 0.2-8 ms a fit on 1500 x 20 data,
+    the slow end with BLAS threads competing on a busy machine; the sweeps
+    of a search plan hundreds of fits).  Softmax and the logistic output
+    never overflow on finite input; the exponential output needs its
+    pre-activation below ``log(max)``.
+    """
+    dtype = coefs[0].dtype
+    # A sixteenth of the largest value: rounding of the products and sums in
+    # ``dtype`` cannot carry a partial sum past the exact bound that far.
+    limit = float(np.finfo(dtype).max) / 16
+    magnitude = abs(X).max()
+    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+        weights = np.abs(coef, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            bound = float(
+                (weights.sum(axis=0) * float(magnitude) + np.abs(intercept)).max()
+            )
+        if not bound < limit:  # inf and NaN included
+            return False
+        last = i == len(coefs) - 1
+        magnitude = 1.0 if not last and hidden_activation in _BOUNDED else bound
+    if output_activation == "exp":
+        return magnitude < np.log(limit)
+    return True
+
+
 def check_initial_forward_pass(
     coefs, intercepts, X, hidden_activation, output_activation, scale
 ):
@@ -189,8 +226,12 @@ def check_initial_forward_pass(
 
     Run on a scaled initial network before training: a scale that makes a
     layer's activations non-finite cannot train (its first gradient is
-    already NaN), so the fit stops before spending its iterations.
+    already NaN), so the fit stops before spending its iterations.  The
+    forward pass runs only when :func:`_activation_bound` cannot rule the
+    overflow out.
     """
+    if _activation_bound(coefs, intercepts, X, hidden_activation, output_activation):
+        return
     with np.errstate(over="ignore", invalid="ignore"):
         activations = forward_pass(
             coefs, intercepts, X, hidden_activation, output_activation

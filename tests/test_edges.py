@@ -125,6 +125,40 @@ def test_scale_making_the_first_forward_pass_overflow_raises_before_training(
         clf.fit(X, Y)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("output", ["logistic", "softmax", "identity", "exp"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+def test_overflow_bound_rules_out_only_what_cannot_overflow(activation, output, dtype):
+    """The cheap bound that spares the forward-pass check: where it says no
+    layer can overflow, the forward pass is finite; it says so at ordinary
+    scales, and not where the forward pass does overflow."""
+    from skinit._lbfgs import _activation_bound, forward_pass
+
+    rng = np.random.RandomState(0)
+    data = (rng.standard_normal((50, 4)) * 3).astype(dtype)
+    verdicts, overflows = [], []
+    for scale in [1e-3, 1.0, 1e3, 1e10, 1e19, 1e30, 1e40, 1e80, 1e150, 1e200]:
+        with np.errstate(all="ignore"):
+            coefs = [
+                (rng.standard_normal(shape) * scale).astype(dtype)
+                for shape in [(4, 8), (8, 8), (8, 3)]
+            ]
+            intercepts = [rng.standard_normal(n).astype(dtype) for n in (8, 8, 3)]
+            bounded = _activation_bound(coefs, intercepts, data, activation, output)
+            finite = all(
+                np.isfinite(a).all()
+                for a in forward_pass(coefs, intercepts, data, activation, output)
+            )
+        assert finite or not bounded, scale
+        verdicts.append(bounded)
+        overflows.append(not finite)
+    assert verdicts[0]  # small weights: the forward pass is spared
+    if activation == "relu" and output != "exp":
+        assert verdicts[1]
+    # Not vacuous: with unbounded activations the sweep reaches overflow.
+    assert any(overflows) or activation in ("logistic", "tanh")
+
+
 def test_divergence_in_training_keeps_the_message_and_hints_at_scale():
     """A finite start that diverges: scikit-learn's message, plus the scale."""
     params = dict(
