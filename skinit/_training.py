@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches, shuffle
+from sklearn.utils import gen_batches
 
 from skinit._engine import StackedParameters, Workspace, forward
 from skinit._kernel import select_kernel
@@ -169,6 +169,16 @@ def shuffles(config):
     return config.shuffle and not SOLVERS[config.solver].full_batch
 
 
+def _shuffled(row, random_state):
+    """``sklearn.utils.shuffle(row, random_state=random_state)``: the same
+    draw (``random_state.shuffle`` of ``arange(n)``, then indexing), without
+    its input validation -- measured 149 -> 22 us per network and epoch on
+    1500 samples, where a search of 64 fits x 15 epochs draws 960 orders."""
+    index = np.arange(len(row))
+    random_state.shuffle(index)
+    return row[index]
+
+
 def run_epoch(kernel, architecture, stack, epoch_batches, shuffled):
     """One epoch of ``stack``: a new sample order if ``shuffled``, then the
     kernel's steps.  Returns each network's mean loss over the epoch."""
@@ -181,7 +191,7 @@ def run_epoch(kernel, architecture, stack, epoch_batches, shuffled):
         # Each epoch permutes the previous epoch's order, as scikit-learn does.
         state.order = np.stack(
             [
-                shuffle(row, random_state=random_state)
+                _shuffled(row, random_state)
                 for row, random_state in zip(state.order, state.random_states)
             ]
         )

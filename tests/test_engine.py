@@ -237,6 +237,19 @@ def test_invscaling_rate_follows_the_samples_seen():
     assert_array_equal(optimizer.learning_rate, [0.1 / 100**0.5, 0.2 / 16**0.25])
 
 
+def test_epoch_orders_are_scikit_learns_shuffles():
+    from sklearn.utils import shuffle
+
+    from skinit._training import _shuffled
+
+    ours, theirs = np.random.RandomState(7), np.random.RandomState(7)
+    order = expected = np.arange(37)
+    for _ in range(5):
+        order = _shuffled(order, ours)
+        expected = shuffle(expected, random_state=theirs)
+        assert_array_equal(order, expected)
+
+
 def test_base_optimizer_defaults():
     optimizer = BaseOptimizer(np.float64, [0.1, 0.1])
     assert optimizer.iteration_ends(np.array([1, 2])) is None
