@@ -19,7 +19,7 @@ from sklearn.neural_network._stochastic_optimizers import (
 
 from skinit import InitMLPClassifier, InitMLPRegressor
 from skinit._engine import StackedParameters, loss_and_gradient
-from skinit._kernel import BatchBuffers, NumpyKernel
+from skinit._kernel import BatchBuffers, NumpyKernel, _sample_columns
 from skinit._optimizers import SOLVERS, AdamOptimizer, BaseOptimizer, SGDOptimizer
 from skinit._search import _chunks
 from skinit._stack import (
@@ -146,6 +146,27 @@ def test_take_and_concatenate_round_trip_every_container():
     # The parameter views follow the taken flat buffer.
     params = take(stack["params"], [1])
     assert_array_equal(params.coefs[0][0], stack["params"].coefs[0][1])
+
+
+def test_shuffled_batches_gather_each_networks_own_samples():
+    # Inputs are gathered from a sample-major copy, targets with one take over
+    # the networks laid end to end: each network must still get its rows.
+    n_networks, n_samples = 3, 40
+    features = RNG.randn(n_networks, n_samples, 5)
+    targets = RNG.randn(n_networks, n_samples, 2)
+    data = StackedData.from_arrays(features, targets)
+    positions = np.stack(
+        [RNG.permutation(n_samples)[:7] for _ in range(n_networks)]
+    )
+    inputs = data.X.rows(positions)
+    batch_targets = _sample_columns(data.y, positions)
+    # The first layer's product rounds as scikit-learn's only on contiguous
+    # unit-major inputs (a transposed operand changes BLAS's rounding).
+    assert inputs.values.flags.c_contiguous
+    for k in range(n_networks):
+        assert_array_equal(inputs.values[:-1, k].T, features[k, positions[k]])
+        assert_array_equal(inputs.values[-1, k], 1.0)
+        assert_array_equal(batch_targets[:, k].T, targets[k, positions[k]])
 
 
 def test_sparse_inputs_give_the_dense_products():
