@@ -184,9 +184,7 @@ class AdamOptimizer(BaseOptimizer):
     t: np.ndarray = per_network(default=None)
     first_moment: np.ndarray = per_network(default=None)
     second_moment: np.ndarray = per_network(default=None)
-    # Scratch buffers, made again for every stack size.
     _scratch: object = field(default=None, init=False, repr=False)
-    _step: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         super().__post_init__()
@@ -203,9 +201,6 @@ class AdamOptimizer(BaseOptimizer):
     def update(self, params, grads):
         if self._scratch is None or self._scratch.shape != grads.shape:
             self._scratch = np.empty_like(grads)
-            # The step gets a buffer of its own: allocating it every batch
-            # cost ~20 us of a ~300 us update on the large case of issue #10.
-            self._step = np.empty_like(grads)
         scratch = self._scratch
         self.t += 1
         beta_1 = _column(self.beta_1, self.dtype)
@@ -229,9 +224,7 @@ class AdamOptimizer(BaseOptimizer):
         )
         denominator = np.sqrt(self.second_moment, out=scratch)
         denominator += _column(self.epsilon, self.dtype)
-        step = np.multiply(
-            self.first_moment, _column(-self.learning_rate, self.dtype), out=self._step
-        )
+        step = self.first_moment * _column(-self.learning_rate, self.dtype)
         step /= denominator
         params += step
 
