@@ -82,8 +82,9 @@ def _sample_columns(values, batch):
     if isinstance(batch, slice):
         return values[:, :, batch]
     # One take over the networks' samples laid end to end: on the large case
-    # of issue #10 (10 outputs, 20000 samples, batch 200) 3-4x faster than
-    # take_along_axis, which builds and broadcasts three index arrays.
+    # of issue #10 (10 outputs, 20000 samples, batch 200) ~20 us a batch
+    # against ~50 for take_along_axis, which builds and broadcasts three
+    # index arrays.
     n_units, n_networks, n_samples = values.shape
     positions = batch + np.arange(0, n_networks * n_samples, n_samples)[:, None]
     gathered = values.reshape(n_units, -1).take(positions.ravel(), axis=1)

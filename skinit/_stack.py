@@ -121,12 +121,14 @@ class DenseInputs:
     def rows(self, batch):
         """The samples ``batch``: a slice, or per-network positions ``(K, b)``.
 
-        Positions are gathered as whole rows of a sample-major copy, made on
-        the first call: on the large case of issue #10 (20000 x 64 inputs,
-        batch 200) a column gather from the unit-major values missed the cache
-        for every value and took ~280 us a batch in float64, ~15 % of a step;
-        whole rows take ~10 us.  The batch stays sample-major, ``values`` a
-        transposed view of it: BLAS reads either orientation at full speed.
+        Positions are gathered as whole rows of a sample-major copy of the
+        inputs, made on the first call: on the large case of issue #10 (20000
+        x 64 inputs, batch 200) a column gather from the unit-major values
+        missed the cache for nearly every value and took ~280 us a batch in
+        float64, ~15 % of a step; whole rows and their transposition back to
+        unit-major take ~45 us.  The batch must be unit-major and contiguous:
+        OpenBLAS rounds ``layer @ inputs`` differently when ``inputs`` is a
+        transposed view (the fit then leaves scikit-learn's bits).
         """
         if isinstance(batch, slice):
             return DenseInputs(self.values[:, :, batch])
