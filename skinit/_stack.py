@@ -81,6 +81,27 @@ def _concatenate_values(values, axis):
     return [item for value in values for item in value]
 
 
+# ------------------------------------------------------------ batch gathers
+def sample_rows(values):
+    """Unit-major ``(m, K, n)`` values as sample-major ``(K * n, m)`` rows: one
+    sample's values per contiguous row, the layout to gather a shuffled batch
+    from (whole rows, not one cache miss per value)."""
+    n_units, n_networks, n_samples = values.shape
+    rows = np.ascontiguousarray(values.transpose(1, 2, 0))
+    return rows.reshape(n_networks * n_samples, n_units)
+
+
+def gather_rows(rows, batch, n_samples):
+    """Per-network positions ``batch`` ``(K, b)`` of :func:`sample_rows`'
+    ``rows``, back in the contiguous unit-major layout ``(m, K, b)``."""
+    n_networks = batch.shape[0]
+    positions = batch + np.arange(0, n_networks * n_samples, n_samples)[:, None]
+    gathered = rows.take(positions.ravel(), axis=0)
+    return np.ascontiguousarray(
+        gathered.reshape(n_networks, -1, rows.shape[1]).transpose(2, 0, 1)
+    )
+
+
 # ------------------------------------------------------------------- inputs
 @dataclass
 class DenseInputs:
@@ -112,11 +133,8 @@ class DenseInputs:
 
     @cached_property
     def _sample_rows(self):
-        """The inputs sample-major, ``(K * n, n_features + 1)``: one sample's
-        features per contiguous row, the layout to gather a shuffled batch from."""
-        n_units, n_networks, n_samples = self.values.shape
-        rows = np.ascontiguousarray(self.values.transpose(1, 2, 0))
-        return rows.reshape(n_networks * n_samples, n_units)
+        """The inputs sample-major (see :func:`sample_rows`)."""
+        return sample_rows(self.values)
 
     def rows(self, batch):
         """The samples ``batch``: a slice, or per-network positions ``(K, b)``.
@@ -132,14 +150,7 @@ class DenseInputs:
         """
         if isinstance(batch, slice):
             return DenseInputs(self.values[:, :, batch])
-        n_units, n_networks, n_samples = self.values.shape
-        positions = batch + np.arange(0, n_networks * n_samples, n_samples)[:, None]
-        gathered = self._sample_rows.take(positions.ravel(), axis=0)
-        return DenseInputs(
-            np.ascontiguousarray(
-                gathered.reshape(n_networks, -1, n_units).transpose(2, 0, 1)
-            )
-        )
+        return DenseInputs(gather_rows(self._sample_rows, batch, self.n_samples))
 
     def first_layer(self, layer, out):
         """``layer @ inputs`` per network into ``out`` ``(K, fan_out, n)``."""

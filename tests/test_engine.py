@@ -26,6 +26,7 @@ from skinit._stack import (
     Hyperparameters,
     StackedData,
     concatenate,
+    sample_rows,
     take,
 )
 from skinit._training import StochasticConfig, fit_stochastic
@@ -159,10 +160,11 @@ def test_shuffled_batches_gather_each_networks_own_samples():
         [RNG.permutation(n_samples)[:7] for _ in range(n_networks)]
     )
     inputs = data.X.rows(positions)
-    batch_targets = _sample_columns(data.y, positions)
+    batch_targets = _sample_columns(data.y, positions, sample_rows(data.y))
     # The first layer's product rounds as scikit-learn's only on contiguous
     # unit-major inputs (a transposed operand changes BLAS's rounding).
     assert inputs.values.flags.c_contiguous
+    assert batch_targets.flags.c_contiguous
     for k in range(n_networks):
         assert_array_equal(inputs.values[:-1, k].T, features[k, positions[k]])
         assert_array_equal(inputs.values[-1, k], 1.0)
