@@ -150,8 +150,8 @@ def test_take_and_concatenate_round_trip_every_container():
 
 
 def test_shuffled_batches_gather_each_networks_own_samples():
-    # Inputs are gathered from a sample-major copy, targets with one take over
-    # the networks laid end to end: each network must still get its rows.
+    # Inputs and targets are gathered as rows of sample-major copies with all
+    # networks' samples laid end to end: each network must get its own rows.
     n_networks, n_samples = 3, 40
     features = RNG.randn(n_networks, n_samples, 5)
     targets = RNG.randn(n_networks, n_samples, 2)
