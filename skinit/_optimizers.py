@@ -185,6 +185,7 @@ class AdamOptimizer(BaseOptimizer):
     first_moment: np.ndarray = per_network(default=None)
     second_moment: np.ndarray = per_network(default=None)
     _scratch: object = field(default=None, init=False, repr=False)
+    _columns: object = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         super().__post_init__()
@@ -197,21 +198,30 @@ class AdamOptimizer(BaseOptimizer):
             self.first_moment = np.zeros((n_networks, self.n_params), self.dtype)
             self.second_moment = np.zeros((n_networks, self.n_params), self.dtype)
         self._scratch = None
+        # The fixed hyperparameters as columns, made once: making five per
+        # step cost 3.5 of the 17.5 us an update of 100 parameters takes.
+        self._columns = {
+            name: _column(value, self.dtype)
+            for name, value in (
+                ("beta_1", self.beta_1),
+                ("beta_2", self.beta_2),
+                ("1 - beta_1", 1 - self.beta_1),
+                ("1 - beta_2", 1 - self.beta_2),
+                ("epsilon", self.epsilon),
+            )
+        }
 
     def update(self, params, grads):
         if self._scratch is None or self._scratch.shape != grads.shape:
             self._scratch = np.empty_like(grads)
         scratch = self._scratch
+        columns = self._columns
         self.t += 1
-        beta_1 = _column(self.beta_1, self.dtype)
-        beta_2 = _column(self.beta_2, self.dtype)
-        self.first_moment *= beta_1
-        self.first_moment += np.multiply(
-            grads, _column(1 - self.beta_1, self.dtype), out=scratch
-        )
-        self.second_moment *= beta_2
+        self.first_moment *= columns["beta_1"]
+        self.first_moment += np.multiply(grads, columns["1 - beta_1"], out=scratch)
+        self.second_moment *= columns["beta_2"]
         np.square(grads, out=scratch)
-        scratch *= _column(1 - self.beta_2, self.dtype)
+        scratch *= columns["1 - beta_2"]
         self.second_moment += scratch
         # Python's ``**`` (C pow) per network, as scikit-learn's scalar code:
         # numpy's array power takes shortcuts (x**2 as x*x) that round
@@ -223,7 +233,7 @@ class AdamOptimizer(BaseOptimizer):
             self.learning_rate_init * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
         )
         denominator = np.sqrt(self.second_moment, out=scratch)
-        denominator += _column(self.epsilon, self.dtype)
+        denominator += columns["epsilon"]
         step = self.first_moment * _column(-self.learning_rate, self.dtype)
         step /= denominator
         params += step

@@ -21,13 +21,14 @@ import skinit._training
 from skinit import InitMLPClassifier, InitMLPRegressor
 from skinit._config import numba_available
 from skinit._engine import StackedParameters, loss_and_gradient
-from skinit._kernel import BatchBuffers, NumpyKernel
+from skinit._kernel import BatchBuffers, NumpyKernel, _sample_columns
 from skinit._optimizers import SOLVERS, AdamOptimizer, BaseOptimizer, SGDOptimizer
 from skinit._search import _chunks
 from skinit._stack import (
     Hyperparameters,
     StackedData,
     concatenate,
+    sample_rows,
     take,
 )
 from skinit._training import StochasticConfig, _EpochChunks, fit_stochastic
@@ -148,6 +149,28 @@ def test_take_and_concatenate_round_trip_every_container():
     # The parameter views follow the taken flat buffer.
     params = take(stack["params"], [1])
     assert_array_equal(params.coefs[0][0], stack["params"].coefs[0][1])
+
+
+def test_shuffled_batches_gather_each_networks_own_samples():
+    # Inputs and targets are gathered as rows of sample-major copies with all
+    # networks' samples laid end to end: each network must get its own rows.
+    n_networks, n_samples = 3, 40
+    features = RNG.randn(n_networks, n_samples, 5)
+    targets = RNG.randn(n_networks, n_samples, 2)
+    data = StackedData.from_arrays(features, targets)
+    positions = np.stack(
+        [RNG.permutation(n_samples)[:7] for _ in range(n_networks)]
+    )
+    inputs = data.X.rows(positions)
+    batch_targets = _sample_columns(data.y, positions, sample_rows(data.y))
+    # The first layer's product rounds as scikit-learn's only on contiguous
+    # unit-major inputs (a transposed operand changes BLAS's rounding).
+    assert inputs.values.flags.c_contiguous
+    assert batch_targets.flags.c_contiguous
+    for k in range(n_networks):
+        assert_array_equal(inputs.values[:-1, k].T, features[k, positions[k]])
+        assert_array_equal(inputs.values[-1, k], 1.0)
+        assert_array_equal(batch_targets[:, k].T, targets[k, positions[k]])
 
 
 def test_sparse_inputs_give_the_dense_products():
