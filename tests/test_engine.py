@@ -451,6 +451,49 @@ def test_epochs_run_in_order_equal_epoch_by_epoch(case, seconds, kernel, monkeyp
     assert sum(calls) == n_iter.max() and len(calls) < n_iter.max()
 
 
+def test_plateau_ahead_keeps_the_records_as_the_stopping_rule():
+    """One network (Python floats) and a stack (numpy) keep the same records
+    as the stopping rule, NaN losses and ties included, and see a plateau
+    exactly when the rule will."""
+    from types import SimpleNamespace
+
+    from skinit._training import plateau_ahead, stopping_rule
+
+    losses = [1.0, 0.9, 0.9, np.nan, 0.95, 0.89, 0.9, 0.9, 0.9, 0.9]
+
+    def stack_of(n_networks):
+        return SimpleNamespace(
+            n_networks=n_networks,
+            state=SimpleNamespace(
+                no_improvement_count=np.zeros(n_networks, dtype=np.int64),
+                best_loss=np.full(n_networks, np.inf),
+                optimizer=BaseOptimizer(np.float64, [0.1] * n_networks),
+            ),
+            hyper=SimpleNamespace(
+                tol=np.full(n_networks, 0.005),
+                n_iter_no_change=np.full(n_networks, 3.0),
+            ),
+        )
+
+    alone, pair, rule = stack_of(1), stack_of(2), stack_of(1)
+    for epoch, loss in enumerate(losses):
+        ahead = plateau_ahead(alone, np.array([loss]))
+        assert plateau_ahead(pair, np.array([loss, loss])) == ahead
+        done = stopping_rule(
+            rule, np.array([loss]), None, verbose=False, message="%s%s",
+            check_budget=False,
+        )
+        assert ahead == (done is not None), epoch
+        if ahead:
+            break
+        for other in (alone, pair):
+            assert_array_equal(other.state.best_loss, rule.state.best_loss[0])
+            assert_array_equal(
+                other.state.no_improvement_count, rule.state.no_improvement_count[0]
+            )
+    assert ahead and epoch == 9
+
+
 def test_callbacks_see_the_networks_still_training_and_can_stop_them():
     estimators = mixed_stack("gd")
     seen = []
