@@ -809,10 +809,10 @@ def _network_and_inputs(estimator, X, y):
 
 
 def _is_network(estimator):
-    # Imported here: skinit._mlp imports this module's recorder lazily.
-    from skinit._mlp import BaseInitMLP
-
-    return isinstance(estimator, BaseInitMLP) or (
+    # skinit's estimators are known by the fit preparation the measurements
+    # use (``_plan_fit``), not by their class: importing skinit._mlp here
+    # would close an import circle (it imports this module's recorder).
+    return callable(getattr(estimator, "_plan_fit", None)) or (
         isinstance(estimator, MLPClassifier | MLPRegressor) and _is_fitted(estimator)
     )
 
