@@ -420,3 +420,30 @@ def test_scale_beyond_the_dtype_raises():
     clf = InitMLPClassifier(initializer="normal", scale=1e300, max_iter=1)
     with pytest.raises(ValueError, match="larger than the largest float32"):
         clf.fit(X_TRAIN.astype(np.float32), Y_TRAIN)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([0, 1, 1, 0, 1]),
+        np.array([2, 0, 1, 2, 4]),
+        np.array(["b", "a", "b"]),
+        np.array(["x", "y", "z", "x"], dtype=object),
+        np.array([3.0, 1.0, 3.0]),
+        np.array([True, False, True]),
+        np.array([7, 7, 7]),
+        np.array([[0, 1, 1], [1, 0, 0], [1, 1, 0]]),
+    ],
+    ids=["binary", "multiclass", "strings", "objects", "floats", "bools",
+         "one class", "multilabel"],
+)
+def test_label_indicators_are_label_binarizers(labels):
+    from sklearn.preprocessing import LabelBinarizer
+
+    from skinit._mlp import _indicators
+
+    binarizer = LabelBinarizer().fit(labels)
+    expected = binarizer.transform(labels).astype(bool)
+    indicators = _indicators(binarizer, labels)
+    assert indicators.dtype == expected.dtype
+    assert_array_equal(indicators, expected)
