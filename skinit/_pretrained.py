@@ -24,11 +24,16 @@ def data_digest(X, y, sample_weight):
     return joblib.hash((X, y, sample_weight))
 
 
+def estimator_key(estimator):
+    """A hash of an estimator's type and parameters."""
+    return joblib.hash((type(estimator).__qualname__, estimator.get_params(deep=False)))
+
+
 def fit_key(estimator, digest):
-    """What identifies a fit: estimator type, parameters and training data."""
-    return joblib.hash(
-        (type(estimator).__qualname__, estimator.get_params(deep=False), digest)
-    )
+    """What identifies a fit: its estimator's key and its training data's
+    digest (two hashes, so that a search hashes each candidate's parameters
+    once for all its folds)."""
+    return estimator_key(estimator), digest
 
 
 def take_pretrained(estimator, X, y, sample_weight):

@@ -25,7 +25,7 @@ from skinit._mlp import BaseInitMLP
 from skinit._optimizers import SOLVERS
 from skinit._pretrained import (
     data_digest,
-    fit_key,
+    estimator_key,
     interrupts_raise,
     pretrained_fits,
 )
@@ -485,13 +485,18 @@ class _FusedFits:
             mlp = _last_step(estimator)
             if mlp is None:
                 continue
+            try:
+                # The same for all folds (a clone has its original's parameters).
+                parameters = estimator_key(mlp)
+            except Exception:  # unhashable: left to scikit-learn's search
+                continue
             fits = []
             for fold in range(len(self.folds)):
                 network = clone(mlp)
                 try:
                     inputs_key = self._fold_inputs(estimator, fold)
                     digest = self.inputs[inputs_key][1]
-                    key = fit_key(network, digest)
+                    key = parameters, digest
                     # An unseeded fit draws another network and validation
                     # split each time: it cannot continue one trained before.
                     continues = self.continues and network.random_state is not None
