@@ -184,6 +184,7 @@ def _plan_and_train(fits, inputs, progress=None, keep_results=False, tests=None)
     results, stacks = [], defaultdict(list)
     for key, network, inputs_key, previous in fits:
         X_train, y_train, weight = inputs[inputs_key]
+        network = clone(network)  # the candidate's, shared by its folds
         try:
             network._validate_params()
             plan = network._plan_fit(X_train, y_train, weight, incremental=False)
@@ -300,9 +301,10 @@ def _stopped_on_its_own(network, n_iter_no_change):
 
 
 class _PlannedFit:
-    """A fit of the search before training: its key, its estimator (a clone
-    of the MLP with the candidate's parameters), where its data come from and,
-    when its training may continue at a larger budget, its lineage."""
+    """A fit of the search before training: its key, its estimator (the MLP
+    with the candidate's parameters, shared by the candidate's folds: the
+    worker that trains the fit fits a clone of it), where its data come from
+    and, when its training may continue at a larger budget, its lineage."""
 
     def __init__(self, key, network, fold, inputs_key, lineage=None):
         self.key, self.network = key, network
@@ -490,9 +492,12 @@ class _FusedFits:
                 parameters = estimator_key(mlp)
             except Exception:  # unhashable: left to scikit-learn's search
                 continue
+            # One estimator for all the candidate's folds, cloned per fit
+            # where it trains: 80 clones in this process delayed the first
+            # task by ~11 ms (course, 16 candidates x 5 folds).
+            network = clone(mlp)
             fits = []
             for fold in range(len(self.folds)):
-                network = clone(mlp)
                 try:
                     inputs_key = self._fold_inputs(estimator, fold)
                     digest = self.inputs[inputs_key][1]
@@ -597,7 +602,7 @@ class _FusedFits:
             if not _stackable(network):
                 alone.append(
                     delayed(with_config(_train_alone))(
-                        fit.key, network, X_train, y_train, weight
+                        fit.key, clone(network), X_train, y_train, weight
                     )
                 )
                 continue
