@@ -540,6 +540,20 @@ def test_fits_too_short_to_stack_train_as_grid_search_trains_them(capsys):
     assert_same_search(fused, reference)
     assert not hasattr(fused, "n_fused_fits_")
     assert "not fused: at most 1 training steps per fit" in capsys.readouterr().out
+    # Budgets the candidates set themselves, and a pipeline's prefixed names.
+    _quiet(InitSearchCV(GD, {"max_iter": [1, 3]}, cv=2, verbose=1).fit,
+           X_CIRCLES, Y_CIRCLES)
+    assert "not fused: at most 3 training steps" in capsys.readouterr().out
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipeline = make_pipeline(StandardScaler(), one_step)
+    _quiet(InitSearchCV(pipeline, {"initmlpclassifier__scale": [0.5, 1.0]}, cv=2,
+                        verbose=1).fit, X_CIRCLES, Y_CIRCLES)
+    assert "not fused: at most 1 training steps" in capsys.readouterr().out
+    _quiet(InitSearchCV(pipeline, {"initmlpclassifier__max_iter": [1, 30]}, cv=2,
+                        verbose=1).fit, X_CIRCLES, Y_CIRCLES)
+    assert "not fused" not in capsys.readouterr().out
     # Mini-batches count: 2 epochs of 50-sample batches are enough steps to stack.
     sgd = InitMLPClassifier(hidden_layer_sizes=(4,), solver="sgd", batch_size=50,
                             max_iter=2, random_state=0)
