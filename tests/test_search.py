@@ -561,6 +561,31 @@ def test_fits_too_short_to_stack_train_as_grid_search_trains_them(capsys):
     assert search.n_fused_fits_ == 4
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("labels", ["binary", "three strings"])
+def test_default_scores_of_a_stack_are_each_networks_own(monkeypatch, labels, dtype):
+    """With ``scoring=None`` the accuracies of a fold's networks come from one
+    stacked forward pass, equal to the bit to each network's own ``score``."""
+    counted = []
+    accuracies = skinit_search._accuracies
+
+    def counting(*args):
+        scores = accuracies(*args)
+        counted.append(len(scores))
+        return scores
+
+    monkeypatch.setattr(skinit_search, "_accuracies", counting)
+    y = Y_CIRCLES
+    if labels == "three strings":
+        y = np.array(["a", "b", "c"])[np.arange(len(Y_CIRCLES)) % 3]
+    grid = {"initializer": ["he_normal", "normal"], "scale": [0.5, 2.0]}
+    fused, reference = _search_pair(GD, grid, X_CIRCLES.astype(dtype), y, cv=3)
+    assert sum(counted) == 12
+    for split in range(3):
+        key = f"split{split}_test_score"
+        assert_array_equal(fused.cv_results_[key], reference.cv_results_[key])
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_test_scores_computed_where_the_fits_train(monkeypatch, n_jobs):
     """With one of scikit-learn's scorers, each fit's test score comes from
