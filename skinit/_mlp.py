@@ -63,6 +63,29 @@ def _stacked(X):
     return [X] if sp.issparse(X) else X[None]
 
 
+def forward_outputs(networks, X):
+    """The output layers ``(K, n, n_outputs)`` of fitted networks of one
+    architecture on validated ``X``, in one stacked forward pass: each
+    network's is its own ``predict``'s, bit for bit (the engine computes a
+    network alike in any stack)."""
+    architecture = networks[0]._architecture()
+    # As scikit-learn's X @ coef: float32 only if both are float32.
+    dtype = np.result_type(X.dtype, networks[0].coefs_[0].dtype)
+    params = StackedParameters.from_layers(
+        architecture.layer_units,
+        [network.coefs_ for network in networks],
+        [network.intercepts_ for network in networks],
+        dtype,
+    )
+    X = X.astype(dtype, copy=False)
+    inputs = (
+        [X] * len(networks)
+        if sp.issparse(X)
+        else np.broadcast_to(X, (len(networks), *X.shape))
+    )
+    return predict_output(architecture, params, inputs)
+
+
 def _indicators(binarizer, y):
     """``binarizer.transform(y)`` as booleans.
 
@@ -446,14 +469,7 @@ class BaseInitMLP(BaseEstimator):
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-        architecture = self._architecture()
-        # As scikit-learn's X @ coef: float32 only if both are float32.
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        params = StackedParameters.from_layers(
-            architecture.layer_units, [self.coefs_], [self.intercepts_], dtype
-        )
-        X = X.astype(dtype, copy=False)
-        return predict_output(architecture, params, _stacked(X))[0]
+        return forward_outputs([self], X)[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -21,8 +21,7 @@ from sklearn.utils.metadata_routing import get_routing_for_object, process_routi
 from sklearn.utils.parallel import Parallel, delayed
 
 from skinit._config import with_config
-from skinit._engine import StackedParameters, predict_output
-from skinit._mlp import BaseInitMLP, InitMLPClassifier
+from skinit._mlp import BaseInitMLP, InitMLPClassifier, forward_outputs
 from skinit._optimizers import SOLVERS
 from skinit._pretrained import (
     data_digest,
@@ -260,30 +259,19 @@ def _accuracies(results, tests, fold_of):
             and y_test.ndim == 1
             and fitted._label_binarizer.y_type_ in ("binary", "multiclass")
         ):
-            # As predict's forward pass: float32 only if both are float32.
-            dtype = np.result_type(X_test.dtype, fitted.coefs_[0].dtype)
             architecture = fitted._architecture()
             shape = (
                 tuple(architecture.layer_units),
                 architecture.hidden_activation,
                 architecture.output_activation,
+                fitted.coefs_[0].dtype,
             )
-            groups[fold_of[key], shape, dtype].append(i)
+            groups[fold_of[key], shape].append(i)
     accuracies = {}
-    for (fold, _, dtype), members in groups.items():
+    for (fold, _), members in groups.items():
         X_test, y_test = tests[fold]
         networks = [results[i][1] for i in members]
-        architecture = networks[0]._architecture()
-        params = StackedParameters.from_layers(
-            architecture.layer_units,
-            [network.coefs_ for network in networks],
-            [network.intercepts_ for network in networks],
-            dtype,
-        )
-        X = X_test.astype(dtype, copy=False)
-        outputs = predict_output(
-            architecture, params, np.broadcast_to(X, (len(networks), *X.shape))
-        )
+        outputs = forward_outputs(networks, X_test)
         for i, network, output in zip(members, networks, outputs):
             output = output.ravel() if network.n_outputs_ == 1 else output
             predicted = network._label_binarizer.inverse_transform(output)
